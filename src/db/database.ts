@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { buildMigrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface DatabaseHandle {
+  kind: DatabaseKind;
+  db: Db;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns int8 (COUNT(*), SUM) as strings; our counters fit comfortably in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/** Opens the database chosen by the configuration; call `migrate` before serving. */
+export function openDatabase(
+  config: Pick<Config, 'databaseKind' | 'databaseUrl' | 'sqlitePath'>,
+): DatabaseHandle {
+  return config.databaseKind === 'postgres'
+    ? openPostgres(config.databaseUrl)
+    : openSqlite(config.sqlitePath);
+}
+
+export function openSqlite(file: string): DatabaseHandle {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  // WAL with synchronous=NORMAL keeps every committed transaction across a crash of the process
+  // (kill -9); only a power loss can drop the last commits. busy_timeout lets a second process
+  // (for example the CLI) wait for the write lock instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kind: 'sqlite', db, close: () => db.destroy() };
+}
+
+export function openPostgres(connectionString: string, poolSize = 10): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kind: 'postgres', db, close: () => db.destroy() };
+}
+
+/**
+ * Applies every pending migration. On PostgreSQL Kysely holds an advisory lock while it
+ * migrates, so several Inlet processes may start at once.
+ */
+export async function migrate(handle: DatabaseHandle): Promise<void> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => buildMigrations(handle.kind) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    const name = failed?.migrationName ?? 'unknown';
+    throw new Error(`Database migration ${name} failed`, { cause: error });
+  }
+}

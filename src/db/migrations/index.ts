@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { DatabaseKind } from '../database.js';
+import { sourcesAndEvents } from './0001-sources-and-events.js';
+
+/**
+ * All migrations in order. Names are sortable and never change once released; each module
+ * receives the engine so that it can pick column types (blob on SQLite, bytea on PostgreSQL).
+ */
+export function buildMigrations(kind: DatabaseKind): Record<string, Migration> {
+  return {
+    '0001-sources-and-events': sourcesAndEvents(kind),
+  };
+}

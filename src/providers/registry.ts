@@ -1,0 +1,20 @@
+import { InletError } from '../errors.js';
+import type { Provider } from './provider.js';
+import { workosProvider } from './workos/index.js';
+
+const PROVIDERS: ReadonlyMap<string, Provider> = new Map([[workosProvider.key, workosProvider]]);
+
+export function providerKeys(): string[] {
+  return [...PROVIDERS.keys()];
+}
+
+export function getProvider(key: string): Provider {
+  const provider = PROVIDERS.get(key);
+  if (provider === undefined) {
+    throw new InletError(
+      'unsupported_provider',
+      `Provider "${key}" is not supported; use one of: ${providerKeys().join(', ')}.`,
+    );
+  }
+  return provider;
+}
