@@ -3,6 +3,8 @@
  * `{code, message}` and clients may branch on `code`. Codes are never renamed or reused.
  */
 export const ERROR_CODES = {
+  internal_error: 500,
+
   // Management API
   unauthorized: 401,
   validation_failed: 400,

@@ -18,3 +18,15 @@ export function getProvider(key: string): Provider {
   }
   return provider;
 }
+
+const knownTypes = new WeakMap<Provider, ReadonlySet<string>>();
+
+/** Whether `eventType` is in the provider's catalogue; other types are recorded and ignored. */
+export function isKnownEventType(provider: Provider, eventType: string): boolean {
+  let types = knownTypes.get(provider);
+  if (types === undefined) {
+    types = new Set(provider.eventTypes.map((info) => info.type));
+    knownTypes.set(provider, types);
+  }
+  return types.has(eventType);
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Inlet } from '../../app.js';
+import { EVENT_STATUSES } from '../../record/event-store.js';
+import type { EventFilters } from '../../events/event-log.js';
+import { environmentParams, pageQuery } from '../schemas.js';
+
+type EnvParams = { key: string; environment: string };
+
+export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
+  const environmentId = async (params: EnvParams) =>
+    (await inlet.sources.findEnvironment(params.key, params.environment)).environment.id;
+
+  app.get<{ Params: EnvParams; Querystring: EventFilters }>(
+    '/sources/:key/environments/:environment/events',
+    {
+      schema: {
+        summary: 'List recorded events, newest first',
+        tags: ['events'],
+        params: environmentParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            event_type: { type: 'string', maxLength: 255 },
+            status: { type: 'string', enum: [...EVENT_STATUSES] },
+            since: { type: 'string', description: 'Received at or after this ISO-8601 time.' },
+            until: { type: 'string', description: 'Received before this ISO-8601 time.' },
+            ...pageQuery,
+          },
+        },
+      },
+    },
+    async (request) => inlet.eventLog.list(await environmentId(request.params), request.query),
+  );
+
+  app.get<{ Params: EnvParams & { id: string } }>(
+    '/sources/:key/environments/:environment/events/:id',
+    {
+      schema: {
+        summary: 'Show one event with its body and headers',
+        tags: ['events'],
+        params: { ...environmentParams, properties: { ...environmentParams.properties, id: { type: 'string' } } },
+      },
+    },
+    async (request) => inlet.eventLog.get(await environmentId(request.params), request.params.id),
+  );
+
+  app.get<{ Params: EnvParams }>(
+    '/sources/:key/environments/:environment/event-types',
+    { schema: { summary: 'List event types seen, with counts and a sample', tags: ['events'], params: environmentParams } },
+    async (request) => ({ data: await inlet.eventLog.eventTypes(await environmentId(request.params)) }),
+  );
+
+  app.get<{ Params: EnvParams; Querystring: { after?: string; limit?: number } }>(
+    '/sources/:key/environments/:environment/rejections',
+    {
+      schema: {
+        summary: 'List rejected deliveries (rate-limited record)',
+        tags: ['events'],
+        params: environmentParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
+      },
+    },
+    async (request) => inlet.eventLog.rejections(await environmentId(request.params), request.query),
+  );
+}

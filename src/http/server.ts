@@ -1,0 +1,105 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Inlet } from '../app.js';
+import { InletError } from '../errors.js';
+import { newId } from '../ids.js';
+import { healthRoutes } from './routes/health.js';
+import { receiveRoutes } from './routes/receive.js';
+import { sourceRoutes, testEventRoutes } from './routes/sources.js';
+import { eventRoutes } from './routes/events.js';
+
+/** A route module: registered inside the authenticated `/v1` scope unless it is `public`. */
+export interface RouteModule {
+  (app: FastifyInstance, inlet: Inlet): Promise<void> | void;
+}
+
+const API_ROUTES: RouteModule[] = [sourceRoutes, testEventRoutes, eventRoutes];
+
+/** Adds an authenticated management API route module; used by the mapping and workflow layers. */
+export function registerApiRoutes(...modules: RouteModule[]): void {
+  for (const module of modules) if (!API_ROUTES.includes(module)) API_ROUTES.push(module);
+}
+
+/** Builds the Fastify application; `listen` is left to the caller. */
+export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
+  const app = Fastify({
+    // The process logger is a pino instance, which is what Fastify's logger type describes.
+    loggerInstance: inlet.log as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId('req'),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Inlet', version: '0.1.0', description: 'Webhook sources, mappings and workflows.' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = mapError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: mapped.body.code, status: mapped.status }, 'request rejected');
+    void reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` });
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request finished');
+    done();
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (scope) => healthRoutes(scope, inlet));
+  await app.register(async (scope) => receiveRoutes(scope, inlet));
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', bearerAuth(inlet.apiKey));
+      for (const module of API_ROUTES) await module(scope, inlet);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+function bearerAuth(apiKey: string) {
+  const expected = createHash('sha256').update(apiKey).digest();
+  return async (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // Comparing digests keeps the comparison constant-time whatever the token's length.
+    const given = createHash('sha256').update(token).digest();
+    if (token === '' || !timingSafeEqual(given, expected)) {
+      throw new InletError('unauthorized', 'Send the admin API key as "Authorization: Bearer <key>".');
+    }
+  };
+}
+
+function mapError(error: FastifyError): { status: number; body: { code: string; message: string; details?: unknown } } {
+  if (error instanceof InletError) return { status: error.status, body: error.toJSON() };
+  if (error.validation) {
+    const where = error.validationContext ?? 'request';
+    return { status: 400, body: { code: 'validation_failed', message: `Invalid ${where}: ${error.message}` } };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { code: 'payload_too_large', message: error.message } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { code: 'unsupported_media_type', message: 'Send the body as application/json.' } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, body: { code: 'invalid_json', message: 'The request body is not valid JSON.' } };
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: error.statusCode, body: { code: 'validation_failed', message: error.message } };
+  }
+  return { status: 500, body: { code: 'internal_error', message: 'Internal server error.' } };
+}

@@ -1,0 +1,149 @@
+import type { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { isKnownEventType } from '../providers/registry.js';
+import type { EventStatus, EventStore } from '../record/event-store.js';
+import type { IngestDirectory, IngestTarget } from './ingest-directory.js';
+import type { RejectionLog } from './rejection-log.js';
+
+export interface Delivery {
+  ingestId: string;
+  rawBody: Buffer;
+  /** Request headers as Node delivers them: names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
+  log: Logger;
+}
+
+export interface DeliveryResponse {
+  status: number;
+  body: { code: ErrorCode | 'not_found'; message: string } | { id: string; status: string; duplicate: boolean };
+}
+
+/** Headers that are never stored: credentials and the signature itself. */
+const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/**
+ * The receiving pipeline for one delivery: find the environment, verify the signature over the
+ * raw bytes, parse, and record. It returns the HTTP answer; only a committed record gets a 2xx.
+ */
+export class IngestService {
+  constructor(
+    private readonly directory: IngestDirectory,
+    private readonly store: EventStore,
+    private readonly rejections: RejectionLog,
+  ) {}
+
+  async receive(delivery: Delivery): Promise<DeliveryResponse> {
+    const target = await this.directory.lookup(delivery.ingestId);
+    if (target === null) {
+      return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
+    }
+    const log = delivery.log.child({ source: target.sourceKey, environment: target.environment });
+    const headers = storableHeaders(delivery.headers, target.provider.signatureHeader);
+
+    const verification = target.provider.verify({
+      rawBody: delivery.rawBody,
+      headers: delivery.headers,
+      secrets: target.secrets,
+      toleranceSeconds: target.toleranceSeconds,
+      nowMs: Date.now(),
+    });
+    if (!verification.ok) {
+      log.info({ reason: verification.reason }, 'delivery rejected');
+      this.rejections.record({
+        sourceEnvironmentId: target.environmentId,
+        reasonCode: verification.reason,
+        detail: verification.detail,
+        headers,
+        bodyBytes: delivery.rawBody.length,
+      });
+      return { status: 401, body: { code: verification.reason, message: verification.detail } };
+    }
+
+    const parsed = parseObject(delivery.rawBody);
+    if (!parsed.ok) {
+      return this.recordInvalid(target, delivery, headers, parsed.code, parsed.message, log);
+    }
+    const described = target.provider.describeEvent(parsed.body);
+    if (!described.ok) {
+      return this.recordInvalid(target, delivery, headers, described.reason, described.detail, log);
+    }
+
+    const status = initialStatus(target, described.type);
+    const result = await this.store.record({
+      sourceEnvironmentId: target.environmentId,
+      providerEventId: described.id,
+      eventType: described.type,
+      providerCreatedAt: described.createdAt,
+      verification: 'verified',
+      status,
+      rawBody: delivery.rawBody,
+      headers,
+    });
+    log.info(
+      { eventId: result.eventId, providerEventId: described.id, eventType: described.type, duplicate: result.duplicate },
+      result.duplicate ? 'duplicate delivery counted' : 'event recorded',
+    );
+    return {
+      status: 200,
+      body: { id: result.eventId, status: result.duplicate ? 'duplicate' : status, duplicate: result.duplicate },
+    };
+  }
+
+  private async recordInvalid(
+    target: IngestTarget,
+    delivery: Delivery,
+    headers: Record<string, string>,
+    code: ErrorCode,
+    message: string,
+    log: Logger,
+  ): Promise<DeliveryResponse> {
+    const result = await this.store.record({
+      sourceEnvironmentId: target.environmentId,
+      providerEventId: null,
+      eventType: null,
+      providerCreatedAt: null,
+      verification: 'verified',
+      status: 'invalid',
+      errorCode: code,
+      errorMessage: message,
+      rawBody: delivery.rawBody,
+      headers,
+    });
+    log.info({ eventId: result.eventId, reason: code }, 'invalid delivery recorded');
+    return { status: 400, body: { code, message } };
+  }
+}
+
+function initialStatus(target: IngestTarget, eventType: string): EventStatus {
+  if (target.disabledEventTypes.has(eventType)) return 'skipped';
+  return isKnownEventType(target.provider, eventType) ? 'received' : 'ignored';
+}
+
+type ParseResult =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; code: 'body_not_json' | 'body_not_object'; message: string };
+
+function parseObject(rawBody: Buffer): ParseResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return { ok: false, code: 'body_not_json', message: 'The body is not valid JSON.' };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, code: 'body_not_object', message: 'The body must be a JSON object.' };
+  }
+  return { ok: true, body: body as Record<string, unknown> };
+}
+
+function storableHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  signatureHeader: string,
+): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name === signatureHeader || UNSTORED_HEADERS.has(name)) continue;
+    stored[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return stored;
+}
