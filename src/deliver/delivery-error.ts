@@ -72,11 +72,15 @@ export function assertSuccessfulResponse(response: HttpResponse, now: Date = new
   if (status >= 500 || status === 429 || status === 408) {
     const retryAt = parseRetryAfter(headerValue(response.headers['retry-after']), now);
     const code = status >= 500 ? 'http_5xx' : status === 408 ? 'timeout' : 'http_4xx';
-    throw new DeliveryError(code, `The receiver responded ${status}; the delivery will be retried.`, {
-      retryable: true,
-      retryAt,
-      response,
-    });
+    throw new DeliveryError(
+      code,
+      `The receiver responded ${status}; the delivery will be retried.`,
+      {
+        retryable: true,
+        retryAt,
+        response,
+      },
+    );
   }
 
   // Node's HTTP client handles 1xx responses itself, so only 4xx statuses reach this point.

@@ -19,6 +19,9 @@ export interface PostOptions {
   allow?: readonly string[];
 }
 
+/** Options that chat and webhook channels pass through to postRawJson. */
+export type ChannelHttpOptions = Pick<PostOptions, 'allow' | 'timeoutMs'>;
+
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MAX_RESPONSE_BODY_BYTES = 4096;
 export const USER_AGENT = 'Inlet';
@@ -34,7 +37,9 @@ export async function postJson(
 ): Promise<HttpResponse> {
   const rawBody = JSON.stringify(body);
   if (rawBody === undefined) {
-    throw new TypeError('The request body has no JSON representation (it is undefined or a function).');
+    throw new TypeError(
+      'The request body has no JSON representation (it is undefined or a function).',
+    );
   }
   return postRawJson(url, rawBody, options);
 }
@@ -71,10 +76,14 @@ function sendPost(
       request = createRequest(destination, body.length, options.headers ?? {});
     } catch (error) {
       reject(
-        new DeliveryError('invalid_request', `The request to ${origin} is invalid: ${String(error)}`, {
-          retryable: false,
-          cause: error,
-        }),
+        new DeliveryError(
+          'invalid_request',
+          `The request to ${origin} is invalid: ${String(error)}`,
+          {
+            retryable: false,
+            cause: error,
+          },
+        ),
       );
       return;
     }
@@ -91,9 +100,13 @@ function sendPost(
     const timer = setTimeout(() => {
       settle(() =>
         reject(
-          new DeliveryError('timeout', `The request to ${origin} timed out after ${timeoutMs} ms.`, {
-            retryable: true,
-          }),
+          new DeliveryError(
+            'timeout',
+            `The request to ${origin} timed out after ${timeoutMs} ms.`,
+            {
+              retryable: true,
+            },
+          ),
         ),
       );
       request.destroy();

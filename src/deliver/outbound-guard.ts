@@ -56,7 +56,8 @@ export async function checkDestination(
   const parsedUrl = parseHttpUrl(url);
   const allowList = parseAllowList(allow);
   const hostname = stripBrackets(parsedUrl.hostname);
-  const hostnameAllowed = isIP(hostname) === 0 && allowList.hostnames.has(normalizeHostname(hostname));
+  const hostnameAllowed =
+    isIP(hostname) === 0 && allowList.hostnames.has(normalizeHostname(hostname));
 
   const addresses = await resolveAddresses(hostname, resolveHost);
   if (!hostnameAllowed) {
@@ -86,7 +87,9 @@ export function parseAllowList(allow: readonly string[]): AllowList {
     const trimmed = stripBrackets(entry.trim());
     if (trimmed.includes('/')) {
       if (!ipaddr.isValidCIDR(trimmed)) {
-        throw new Error(`Invalid outbound allow-list entry "${entry}": expected a CIDR network such as 10.0.0.0/8 or fc00::/7.`);
+        throw new Error(
+          `Invalid outbound allow-list entry "${entry}": expected a CIDR network such as 10.0.0.0/8 or fc00::/7.`,
+        );
       }
       allowList.networks.push(ipaddr.parseCIDR(trimmed));
     } else if (isIP(trimmed) !== 0) {
@@ -95,7 +98,9 @@ export function parseAllowList(allow: readonly string[]): AllowList {
     } else if (/^[a-z0-9_.-]+$/i.test(trimmed)) {
       allowList.hostnames.add(normalizeHostname(trimmed));
     } else {
-      throw new Error(`Invalid outbound allow-list entry "${entry}": expected a host name, an IP address or a CIDR network.`);
+      throw new Error(
+        `Invalid outbound allow-list entry "${entry}": expected a host name, an IP address or a CIDR network.`,
+      );
     }
   }
 
@@ -141,9 +146,13 @@ async function resolveAddresses(hostname: string, resolveHost: ResolveHost): Pro
   }
 
   if (resolved.length === 0) {
-    throw new DeliveryError('network_error', `DNS lookup for "${hostname}" returned no addresses.`, {
-      retryable: true,
-    });
+    throw new DeliveryError(
+      'network_error',
+      `DNS lookup for "${hostname}" returned no addresses.`,
+      {
+        retryable: true,
+      },
+    );
   }
   return resolved.map((entry) => unmapIPv4(ipaddr.parse(entry.address)));
 }
@@ -158,7 +167,8 @@ function assertAddressAllowed(hostname: string, address: IpAddress, allowList: A
   if (range === 'unicast') return;
 
   const description = RANGE_DESCRIPTIONS[range] ?? `a special-purpose (${range})`;
-  const shown = hostname === address.toString() ? hostname : `"${hostname}" (${address.toString()})`;
+  const shown =
+    hostname === address.toString() ? hostname : `"${hostname}" (${address.toString()})`;
   throw new DeliveryError(
     'destination_blocked',
     `The destination ${shown} is ${description} address. Add the host name or address to the outbound allow list to permit it.`,
@@ -169,7 +179,11 @@ function assertAddressAllowed(hostname: string, address: IpAddress, allowList: A
 /** Returns the ipaddr.js range name, or `ipv4Compatible` for the deprecated ::a.b.c.d form. */
 function classifyAddress(address: IpAddress): string {
   const range = address.range();
-  if (range === 'unicast' && address.kind() === 'ipv6' && isIPv4Compatible(address as ipaddr.IPv6)) {
+  if (
+    range === 'unicast' &&
+    address.kind() === 'ipv6' &&
+    isIPv4Compatible(address as ipaddr.IPv6)
+  ) {
     return 'ipv4Compatible';
   }
   return range;
@@ -196,6 +210,8 @@ function normalizeHostname(hostname: string): string {
   return hostname.toLowerCase().replace(/\.$/, '');
 }
 
-async function resolveWithDns(hostname: string): Promise<Array<{ address: string; family: number }>> {
+async function resolveWithDns(
+  hostname: string,
+): Promise<Array<{ address: string; family: number }>> {
   return lookup(hostname, { all: true });
 }

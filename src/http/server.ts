@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Inlet } from '../app.js';
 import { InletError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -26,7 +26,9 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
   const app = Fastify({
     // The process logger is a pino instance, which is what Fastify's logger type describes.
     loggerInstance: inlet.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request access lines are debug-level (see the onResponse hook): at webhook rates they
+    // would dominate the log.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     genReqId: () => newId('req'),
     bodyLimit: 1024 * 1024,

@@ -43,7 +43,10 @@ describe('parsePath', () => {
     ['body', [key('body')]],
     ['headers', [key('headers')]],
     ['body.data.id', [key('body'), key('data'), key('id')]],
-    ['body.data.emails[0].value', [key('body'), key('data'), key('emails'), index(0), key('value')]],
+    [
+      'body.data.emails[0].value',
+      [key('body'), key('data'), key('emails'), index(0), key('value')],
+    ],
     ['body.data.emails[-1]', [key('body'), key('data'), key('emails'), index(-1)]],
     ['headers.x-request-id', [key('headers'), key('x-request-id')]],
     ['body["a.b"]', [key('body'), key('a.b')]],
