@@ -1,4 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { DataTables } from '../data/tables.js';
+import type { MappingTables } from '../act/tables.js';
+import type { WorkflowTables } from '../workflows/tables.js';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Timestamps are ISO-8601 UTC strings with
@@ -93,7 +96,8 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
-export interface Database {
+/** Tables of the receiving side: sources, the event log and the job queue. */
+export interface CoreTables {
   sources: SourcesTable;
   source_environments: SourceEnvironmentsTable;
   signing_secrets: SigningSecretsTable;
@@ -102,6 +106,9 @@ export interface Database {
   delivery_rejections: DeliveryRejectionsTable;
   jobs: JobsTable;
 }
+
+/** Every table, each layer contributing its own. */
+export type Database = CoreTables & DataTables & MappingTables & WorkflowTables;
 
 export type SourceRow = Selectable<SourcesTable>;
 export type SourceEnvironmentRow = Selectable<SourceEnvironmentsTable>;

@@ -1,14 +1,16 @@
 /**
  * Paths into a received event, such as `body.data.emails[0].value` or `headers.x-request-id`.
  *
- * Grammar: a root name (`body` or `headers`) followed by any number of segments. A segment is
- * `.name`, where the name is a run of characters other than `.`, `[` and `]`, or `[index]` with an
- * integer index (`-1` is the last element), or `["key"]` / `['key']` with a quoted key in which `\`
- * escapes a quote or a backslash. Relative paths, used to select inside an array element, have the
- * same segments without the root.
+ * A path is a root name (`body` or `headers`) followed by any number of segments. Each segment
+ * has one of three forms:
+ * - `.name`, where the name is a run of characters other than `.`, `[` and `]`.
+ * - `[index]` with an integer index, where `-1` is the last element.
+ * - `["key"]` or `['key']`, where a backslash escapes a quote or a backslash inside the key.
+ *
+ * Relative paths, which select inside an array element, have the same segments without the root.
  */
 
-/** The data a mapping reads: the parsed JSON body and the request headers with lower-case names. */
+/** Event data that a mapping reads: the parsed JSON body and the headers with lower-case names. */
 export interface EventContext {
   body: unknown;
   headers: Record<string, string>;

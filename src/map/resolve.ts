@@ -25,7 +25,10 @@ import {
   type ValueSpec,
 } from './value-spec.js';
 
-/** A spec that is invalid, or that met a value it cannot use, such as an object in a template. */
+/**
+ * Error for a spec that is invalid or that meets an event value it cannot use, such as an object
+ * in a template.
+ */
 export class ValueSpecError extends Error {
   override name = 'ValueSpecError';
 }
@@ -56,9 +59,10 @@ export function resolveSpec(spec: ValueSpec, context: EventContext, location = '
 }
 
 /**
- * Resolves every parameter of a mapping against the event. Never throws for invalid specs or
- * unexpected event data: each problem becomes an error for its parameter, and the other
- * parameters still resolve. Checking required parameters and types is left to the action schemas.
+ * Resolves every parameter of a mapping against the event. Never throws for invalid specs or for
+ * JSON event data that a spec cannot use. Each such problem becomes an error for its parameter,
+ * and the other parameters still resolve. Checking required parameters and types is left to the
+ * action schemas.
  */
 export function resolveParameters(
   parameters: Record<string, ValueSpec>,

@@ -32,7 +32,7 @@ export interface FirstOfSpec {
 }
 
 /**
- * How a template treats a placeholder whose value is missing or null. `unresolved` (the default)
+ * Handling of template placeholders whose value is missing or null. `unresolved` (the default)
  * makes the whole template resolve to undefined. `empty` substitutes an empty string, then trims
  * the result and collapses runs of spaces.
  */

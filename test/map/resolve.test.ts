@@ -10,7 +10,7 @@ import {
 
 const SCIM_ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-/** A dsync.user.created delivery for an invented person, shaped like a WorkOS directory user. */
+/** Builds a dsync.user.created delivery for an invented person, shaped like a WorkOS user. */
 function directoryUserContext(): EventContext {
   return {
     body: {
@@ -46,7 +46,7 @@ function directoryUserContext(): EventContext {
   };
 }
 
-/** The same user without a top-level email and without a last name, as some directories send. */
+/** Builds a directory user without a top-level email or last name, as some directories send. */
 function sparseUserContext(): EventContext {
   return {
     body: {
