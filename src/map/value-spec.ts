@@ -156,6 +156,8 @@ export function appendKey(location: string, key: string): string {
     : `${location}[${JSON.stringify(key)}]`;
 }
 
+// NOTE: there is no escape for a literal "{{" in template text, and a placeholder ends at the first
+// "}}", so a quoted key containing "}}" cannot be used inside a placeholder.
 function splitTemplate(template: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let position = 0;
