@@ -2,7 +2,7 @@ import type { SmtpReply } from './channels/email.js';
 import type { HttpResponse } from './http-post.js';
 
 /**
- * Stable reasons for a failed delivery. Retry logic branches on `retryable`; `code` is for
+ * Stable reasons for a failed delivery. Retry logic branches on `retryable`, and `code` is for
  * logs, metrics and the delivery record.
  */
 export type DeliveryErrorCode =
@@ -18,7 +18,7 @@ export type DeliveryErrorCode =
   | 'smtp_permanent'
   | 'invalid_address';
 
-/** What the receiving server sent back, when it sent anything. */
+/** Response of the receiving HTTP or SMTP server, when it sent one. */
 export type ProviderResponse = HttpResponse | SmtpReply;
 
 export interface DeliveryErrorOptions {
@@ -54,7 +54,7 @@ export class DeliveryError extends Error {
 /**
  * Throws a DeliveryError unless the response status is 2xx. 5xx, 408 and 429 are retryable
  * and carry `retryAt` when the receiver sent Retry-After. Redirects and other 4xx are
- * permanent because repeating the same request will get the same answer.
+ * permanent because repeating the same request will get the same response.
  */
 export function assertSuccessfulResponse(response: HttpResponse, now: Date = new Date()): void {
   const { status } = response;
@@ -71,10 +71,12 @@ export function assertSuccessfulResponse(response: HttpResponse, now: Date = new
 
   if (status >= 500 || status === 429 || status === 408) {
     const retryAt = parseRetryAfter(headerValue(response.headers['retry-after']), now);
-    const code = status >= 500 ? 'http_5xx' : status === 408 ? 'timeout' : 'http_4xx';
+    let code: DeliveryErrorCode = 'http_4xx';
+    if (status >= 500) code = 'http_5xx';
+    if (status === 408) code = 'timeout';
     throw new DeliveryError(
       code,
-      `The receiver responded ${status}; the delivery will be retried.`,
+      `The receiver responded with status ${status}, which is retryable.`,
       {
         retryable: true,
         retryAt,

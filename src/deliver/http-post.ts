@@ -15,7 +15,7 @@ export interface PostOptions {
   headers?: Record<string, string>;
   /** Deadline in ms for the whole exchange: connect, send, and read the response. */
   timeoutMs?: number;
-  /** Outbound allow list; see checkDestination for the entry formats. */
+  /** Outbound allow list. See checkDestination for the entry formats. */
   allow?: readonly string[];
 }
 
@@ -47,7 +47,7 @@ export async function postJson(
 /**
  * POSTs an already serialized JSON body to `url` after checkDestination has approved it, and
  * returns the response whatever its status. The connection goes to the address that the
- * guard checked, so a second DNS answer cannot redirect it. Redirects are never followed.
+ * guard checked, so a later DNS response cannot redirect it. Redirects are never followed.
  *
  * Throws DeliveryError: the guard's codes, `timeout` after `timeoutMs`, `network_error` for
  * connection and TLS failures, and `invalid_request` when Node rejects a header.
@@ -153,7 +153,7 @@ function createRequest(
   return url.protocol === 'https:' ? https.request(requestOptions) : http.request(requestOptions);
 }
 
-/** Returns a lookup function that answers every query with the address the guard checked. */
+/** Returns a lookup function that resolves every host name to the address the guard checked. */
 function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
   return (_hostname, options, callback) => {
     if (options.all === true) {

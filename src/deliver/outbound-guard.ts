@@ -39,11 +39,11 @@ const RANGE_DESCRIPTIONS: Record<string, string> = {
 /**
  * Checks that `url` may receive an outbound request and returns the address to connect to.
  *
- * Only http: and https: are accepted. The host is resolved and every address it resolves to
- * must be public unicast: loopback, private, unique local, link-local, CGNAT, unspecified,
- * multicast, reserved and the other IANA special-purpose ranges that ipaddr.js knows are
- * rejected, as are IPv4-mapped and IPv4-compatible IPv6 forms of them. A host name listed in
- * `allow` skips the address checks, and so does an address inside an IP or CIDR entry.
+ * Only http: and https: are accepted. The host is resolved, and every address it resolves to
+ * must be public unicast. The guard rejects loopback, private, unique local, link-local, CGNAT,
+ * unspecified, multicast, reserved and the other IANA special-purpose ranges listed by
+ * ipaddr.js 2.5, including their IPv4-mapped and IPv4-compatible IPv6 forms. A host name
+ * listed in `allow` skips the address checks, and so does an address inside an IP or CIDR entry.
  *
  * Throws DeliveryError `invalid_url` or `destination_blocked` (permanent) and `network_error`
  * (retryable) when the lookup fails. Throws a plain Error when an `allow` entry is invalid.
@@ -167,11 +167,11 @@ function assertAddressAllowed(hostname: string, address: IpAddress, allowList: A
   if (range === 'unicast') return;
 
   const description = RANGE_DESCRIPTIONS[range] ?? `a special-purpose (${range})`;
-  const shown =
+  const destinationLabel =
     hostname === address.toString() ? hostname : `"${hostname}" (${address.toString()})`;
   throw new DeliveryError(
     'destination_blocked',
-    `The destination ${shown} is ${description} address. Add the host name or address to the outbound allow list to permit it.`,
+    `The destination ${destinationLabel} is ${description} address. Add the host name or address to the outbound allow list to permit it.`,
     { retryable: false },
   );
 }

@@ -12,7 +12,7 @@ export interface TemplateScope {
 }
 
 export interface RenderTemplateOptions {
-  /** HTML-escape every output; templates opt out per value with `| raw`. For HTML bodies only. */
+  /** Whether to HTML-escape every output. Templates opt out per value with `| raw`. */
   escapeHtml?: boolean;
   /** Name of the message field, such as `subject` or `html`, used in error messages. */
   field?: string;
@@ -31,8 +31,9 @@ export class TemplateError extends Error {
   }
 }
 
-// The limits are generous for notification templates. They exist to stop a template from
-// taking down the worker, not to shape normal output.
+// NOTE: the limits below are estimates, not measured against real templates. They stop a
+// runaway template, and because rendering is synchronous, one render can still block the
+// event loop for up to renderLimit.
 const ENGINE_OPTIONS: LiquidOptions = {
   strictFilters: true,
   strictVariables: false,
@@ -88,9 +89,13 @@ export function renderTemplate(
   try {
     return String(engine.renderSync(parsed, variables));
   } catch (error) {
-    throw new TemplateError(field, `The ${field} template failed to render: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new TemplateError(
+      field,
+      `The ${field} template failed to render: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -112,9 +117,13 @@ function parseCached(
   try {
     parsed = engine.parse(template);
   } catch (error) {
-    throw new TemplateError(field, `The ${field} template is invalid Liquid: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new TemplateError(
+      field,
+      `The ${field} template is invalid Liquid: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   cache.set(template, parsed);
@@ -125,6 +134,6 @@ function parseCached(
   return parsed;
 }
 
-function describe(error: unknown): string {
+function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

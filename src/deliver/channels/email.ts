@@ -29,7 +29,7 @@ export interface EmailMessage {
   text: string;
 }
 
-/** The SMTP server's answer to an accepted message. */
+/** The SMTP server's reply to an accepted message. */
 export interface EmailResult {
   message_id: string;
   response: string;
@@ -37,7 +37,7 @@ export interface EmailResult {
   rejected: string[];
 }
 
-/** The SMTP server's answer to a failed message, kept on the DeliveryError. */
+/** The SMTP server's reply to a failed message, kept on the DeliveryError. */
 export interface SmtpReply {
   response?: string;
   response_code?: number;
@@ -50,13 +50,13 @@ type PooledTransporter = Transporter<SMTPPool.SentMessageInfo>;
 const CONNECTION_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
 const SOCKET_TIMEOUT_MS = 60_000;
-/** Maximum number of SMTP settings with an open pool; the least recently used pool closes. */
+/** Maximum number of cached SMTP pools. Beyond it, the least recently used pool is closed. */
 const MAX_CACHED_TRANSPORTS = 50;
 
 const transports = new Map<string, PooledTransporter>();
 
 /**
- * Sends one message over SMTP and returns the server's answer. Transports are pooled and
+ * Sends one message over SMTP and returns the server's reply. Transports are pooled and
  * cached per distinct connection settings until closeTransports() is called.
  *
  * Throws DeliveryError: `smtp_transient` (retryable) for 4xx replies, `smtp_permanent` for 5xx
@@ -139,7 +139,7 @@ function evictLeastRecentlyUsed(): void {
   }
 }
 
-/** Hashes the fields that shape the connection; the hash keeps the password out of the key. */
+/** Hashes the connection fields, so the cache key does not contain the password. */
 function settingsKey(settings: SmtpSettings): string {
   const fields = [
     settings.host,

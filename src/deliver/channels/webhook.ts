@@ -38,7 +38,7 @@ export interface WebhookMessage {
 }
 
 export interface WebhookSendOptions extends ChannelHttpOptions {
-  /** Signing time; defaults to the current time. */
+  /** Signing time. Defaults to the current time. */
   now?: Date;
 }
 
@@ -181,7 +181,7 @@ function computeSignature(
     .digest();
 }
 
-/** Parses `t=<seconds>,v1=<hex>[,v1=<hex>...]`; returns a message naming the defect. */
+/** Parses `t=<seconds>,v1=<hex>[,v1=<hex>...]`, or returns a message naming the defect. */
 function parseSignatureHeader(
   header: string,
 ): { timestampSeconds: number; signatures: Buffer[] } | string {
@@ -217,9 +217,9 @@ function readHeader(headers: WebhookHeaders, name: string): string | undefined {
     return headers.get(name) ?? undefined;
   }
 
-  const wanted = name.toLowerCase();
+  const lowerName = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) {
+    if (key.toLowerCase() === lowerName) {
       return Array.isArray(value) ? value.join(',') : value;
     }
   }
