@@ -53,7 +53,10 @@ export async function createInlet(config: Config, options: CreateInletOptions = 
 
   const { db } = database;
   const box = new SecretBox(keys.encryptionKey);
-  const queue = new JobQueue(db, database.kind, { maxAttempts: config.jobMaxAttempts });
+  const queue = new JobQueue(db, database.kind, {
+    maxAttempts: config.jobMaxAttempts,
+    backoff: { baseMs: config.jobBackoffBaseMs, maxMs: config.jobBackoffMaxMs },
+  });
   const jobHandlers = new Map<string, JobHandler>();
   const worker = new Worker(queue, jobHandlers, {
     concurrency: config.workerConcurrency,

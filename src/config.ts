@@ -131,6 +131,20 @@ export const SETTINGS = {
     description: 'Attempts before a failing job is marked failed.',
     schema: z.coerce.number().int().min(1).max(100),
   },
+  jobBackoffBaseMs: {
+    env: 'INLET_JOB_BACKOFF_BASE_MS',
+    default: '1000',
+    unit: 'milliseconds',
+    description: 'First retry delay of a failed job; each later retry waits about twice as long.',
+    schema: z.coerce.number().int().min(1).max(3_600_000),
+  },
+  jobBackoffMaxMs: {
+    env: 'INLET_JOB_BACKOFF_MAX_MS',
+    default: '3600000',
+    unit: 'milliseconds',
+    description: 'Longest delay between two attempts of a failed job.',
+    schema: z.coerce.number().int().min(1).max(86_400_000),
+  },
   retentionDays: {
     env: 'INLET_RETENTION_DAYS',
     default: '30',

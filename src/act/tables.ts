@@ -11,6 +11,8 @@ export interface MappingsTable {
   action_type: string;
   /** JSON object of parameter value specs. */
   parameters: string;
+  /** JSON array of conditions on the event; the mapping runs only when all hold. */
+  conditions: string;
   active: number;
   /** Position among mappings of the same action type, for a stable order. */
   position: number;
@@ -24,6 +26,8 @@ export interface ActionLogsTable {
   id: string;
   event_id: string;
   mapping_id: string | null;
+  /** 0 for the first processing of the event, then 1, 2, … for each replay. */
+  run: number;
   action_type: string;
   /** JSON: the mapping's configured parameters when it ran. */
   parameters: string;

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, SETTINGS } from '../config.js';
 import { startInlet } from '../start.js';
 import { ApiClient, ApiError } from './client.js';
 import { registerEventCommands } from './commands/events.js';
+import { registerMappingCommands } from './commands/mappings.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerSourceCommands } from './commands/sources.js';
 import { cliExtensions } from './extensions.js';
@@ -40,6 +41,7 @@ const client = () => new ApiClient(program.opts<{ url?: string; apiKey?: string 
 registerSourceCommands(program, client);
 registerEventCommands(program, client);
 registerSendCommand(program, client);
+registerMappingCommands(program, client);
 for (const extend of cliExtensions) extend(program, client);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -14,7 +14,21 @@ export type Tx = Transaction<Database>;
 export interface DatabaseHandle {
   kind: DatabaseKind;
   db: Db;
+  /** The better-sqlite3 connection behind `db`, for SQLite only. */
+  sqlite?: SqliteDatabase.Database;
   close(): Promise<void>;
+}
+
+const sqliteConnections = new WeakMap<Db, SqliteDatabase.Database>();
+
+/**
+ * Returns the better-sqlite3 connection behind a Kysely instance opened by `openSqlite`, or
+ * undefined for PostgreSQL. Kysely shares this one connection between all queries and guards it
+ * with a lock, so code that uses it directly must hold that lock, for example inside
+ * `db.connection().execute(...)`.
+ */
+export function sqliteConnectionOf(db: Db): SqliteDatabase.Database | undefined {
+  return sqliteConnections.get(db);
 }
 
 // PostgreSQL returns int8 (COUNT(*), SUM) as strings; our counters fit comfortably in a double.
@@ -40,7 +54,8 @@ export function openSqlite(file: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kind: 'sqlite', db, close: () => db.destroy() };
+  sqliteConnections.set(db, sqlite);
+  return { kind: 'sqlite', db, sqlite, close: () => db.destroy() };
 }
 
 export function openPostgres(connectionString: string, poolSize = 10): DatabaseHandle {

@@ -1,3 +1,5 @@
+import type { DefaultMapping } from '../map/mapping-service.js';
+
 /**
  * The contract every webhook provider module fulfils. The receiving pipeline is provider-neutral:
  * it asks the provider to verify the raw request, then to read the event id, type and time from
@@ -17,6 +19,8 @@ export interface Provider {
   /** Signs a body the way the provider does, for local test deliveries. */
   sign(rawBody: Buffer, secret: string, nowMs: number): Record<string, string>;
   defaults: { toleranceSeconds: number };
+  /** Mappings installed on each environment of a new source, unless switched off at creation. */
+  defaultMappings: readonly DefaultMapping[];
 }
 
 export interface VerificationRequest {
@@ -36,8 +40,7 @@ export type VerificationFailure =
   | 'no_signing_secret';
 
 export type VerificationResult =
-  | { ok: true; secretIndex: number }
-  | { ok: false; reason: VerificationFailure; detail: string };
+  { ok: true; secretIndex: number } | { ok: false; reason: VerificationFailure; detail: string };
 
 export type EventDescription =
   | { ok: true; id: string; type: string; createdAt: string | null }

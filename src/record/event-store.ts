@@ -1,5 +1,15 @@
-import type { Db, Tx } from '../db/database.js';
-import type { EventRow } from '../db/schema.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
+import { sqliteConnectionOf, type Db, type Tx } from '../db/database.js';
+import type { Database, EventRow, NewEvent } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { JobQueue } from '../queue/job-queue.js';
 
@@ -48,91 +58,436 @@ export interface RecordResult {
   duplicate: boolean;
 }
 
+/** Most events committed in one transaction: 200 rows of 15 columns stay far below PostgreSQL's limit of 65,535 bind parameters. */
+const MAX_BATCH_SIZE = 200;
+
+interface PendingRecord {
+  event: IncomingEvent;
+  now: Date;
+  resolve(result: RecordResult): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; result: RecordResult } | { ok: false; error: unknown };
+
+interface BatchWriter {
+  /** Batches that may be in flight at once. */
+  readonly maxConcurrentBatches: number;
+  /** Writes the events and returns one outcome per event, in batch order. */
+  write(batch: readonly PendingRecord[]): Promise<Outcome[]>;
+}
+
 /**
  * Writes deliveries to the event log exactly once per provider event id and environment. The
  * event row, its event-type statistics and its processing job commit in one transaction, so an
  * acknowledged event always has its work scheduled.
+ *
+ * Concurrent `record` calls share transactions (group commit): the calls made while a batch is
+ * being written are committed together in the next one, so a busy server pays for one commit
+ * per batch instead of one per event. A call on an idle store is written on the next turn of the
+ * event loop. Each event still succeeds or fails on its own.
  */
 export class EventStore {
+  private readonly writer: BatchWriter;
+  private readonly pending: PendingRecord[] = [];
+  private activeFlushes = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: JobQueue,
+  ) {
+    const sqlite = sqliteConnectionOf(db);
+    this.writer =
+      sqlite === undefined ? new KyselyBatchWriter(db, queue) : new SqliteBatchWriter(db, sqlite, queue);
+  }
+
+  /**
+   * Records one delivery and resolves once it is committed. A delivery whose provider event id is
+   * already recorded for the environment is a duplicate: only its `delivery_count` and
+   * `last_delivered_at` change, and the result carries the first event's id.
+   */
+  record(event: IncomingEvent, now = new Date()): Promise<RecordResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, now, resolve, reject });
+      this.startFlush();
+    });
+  }
+
+  async find(eventId: string): Promise<EventRow | undefined> {
+    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  }
+
+  private startFlush(): void {
+    if (this.activeFlushes >= this.writer.maxConcurrentBatches) return;
+    this.activeFlushes += 1;
+    // Waiting for the check phase lets the requests parsed in this turn join the batch.
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH_SIZE);
+        const outcomes = await this.writeSettled(batch);
+        this.settle(batch, outcomes);
+      }
+    } finally {
+      this.activeFlushes -= 1;
+    }
+  }
+
+  private async writeSettled(batch: readonly PendingRecord[]): Promise<Outcome[]> {
+    try {
+      return await this.writer.write(batch);
+    } catch (error) {
+      return batch.map(() => ({ ok: false, error }));
+    }
+  }
+
+  private settle(batch: readonly PendingRecord[], outcomes: readonly Outcome[]): void {
+    const enqueued = batch.some((item, index) => {
+      const outcome = outcomes[index];
+      return outcome?.ok === true && !outcome.result.duplicate && item.event.status === 'received';
+    });
+    if (enqueued) this.queue.notifyEnqueued();
+
+    for (const [index, item] of batch.entries()) {
+      const outcome = outcomes[index];
+      if (outcome === undefined) item.reject(new Error('The event writer returned no outcome for this event.'));
+      else if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    }
+  }
+}
+
+/**
+ * Writes batches through the better-sqlite3 connection with statements prepared once. Going
+ * through Kysely compiles and prepares every statement again, which cost more than the writes
+ * themselves at webhook rates. The writer holds Kysely's connection lock while it writes, so its
+ * transaction never interleaves with a Kysely transaction on the same connection.
+ */
+class SqliteBatchWriter implements BatchWriter {
+  readonly maxConcurrentBatches = 1;
+  private readonly insertEvent: BetterSqlite3.Statement;
+  private readonly upsertEventType: BetterSqlite3.Statement;
+  /** Statements compiled by Kysely per call (job inserts, duplicate counts), by SQL text. */
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly recorder = new QueryRecorder();
+  private readonly writeBatch: BetterSqlite3.Transaction<(items: PreparedEvent[]) => Outcome[]>;
+  private readonly writeEvent: BetterSqlite3.Transaction<(item: PreparedEvent) => RecordResult>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly sqlite: BetterSqlite3.Database,
+    private readonly queue: JobQueue,
+  ) {
+    const sample = eventRow({ event: SAMPLE_EVENT, now: new Date(0) }, 'evt_sample');
+    this.insertEvent = sqlite.prepare(insertEventsQuery(db, [sample]).compile().sql);
+    this.upsertEventType = sqlite.prepare(upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql);
+    this.writeBatch = sqlite.transaction((items: PreparedEvent[]) => items.map((item) => this.writeSettled(item)));
+    // Called inside writeBatch, better-sqlite3 runs this in a savepoint, so a failed event rolls
+    // back alone and the rest of the batch still commits.
+    this.writeEvent = sqlite.transaction((item: PreparedEvent) => this.writeOne(item));
+  }
+
+  async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
+    const items: PreparedEvent[] = [];
+    for (const pending of batch) items.push(await this.prepare(pending));
+    return this.db.connection().execute(async () => {
+      if (this.sqlite.inTransaction) {
+        throw new Error('A transaction is already open on the SQLite connection outside Kysely; the events were not written.');
+      }
+      // BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for another
+      // process, instead of failing when a read transaction tries to upgrade.
+      return this.writeBatch.immediate(items);
+    });
+  }
+
+  /** Builds the statement parameters outside the lock; only the job insert needs Kysely. */
+  private async prepare(pending: PendingRecord): Promise<PreparedEvent> {
+    const id = newId('evt');
+    const row = eventRow(pending, id);
+    let job: CompiledQuery | undefined;
+    if (pending.event.status === 'received') {
+      await this.queue.enqueue(this.recorder.db, processJob(id));
+      job = this.recorder.takeOne();
+    }
+    return { pending, id, row, job };
+  }
+
+  private writeSettled(item: PreparedEvent): Outcome {
+    try {
+      return { ok: true, result: this.writeEvent(item) };
+    } catch (error) {
+      // Some errors (SQLITE_FULL, SQLITE_IOERR) end the whole transaction; then the batch fails.
+      if (!this.sqlite.inTransaction) throw error;
+      return { ok: false, error };
+    }
+  }
+
+  private writeOne(item: PreparedEvent): RecordResult {
+    const { changes } = this.insertEvent.run(Object.values(item.row));
+    if (changes === 0) return this.countDuplicate(item);
+
+    if (item.row.event_type !== null && item.row.event_type !== undefined) {
+      this.upsertEventType.run(Object.values(eventTypeRow(item.row)));
+    }
+    if (item.job !== undefined) this.run(item.job);
+    return { eventId: item.id, duplicate: false };
+  }
+
+  private countDuplicate(item: PreparedEvent): RecordResult {
+    const query = countDuplicateQuery(this.db, item.pending.event, item.row.received_at).compile();
+    const existing = this.statement(query.sql).get(query.parameters) as { id: string } | undefined;
+    if (existing === undefined) {
+      throw new Error(`Event ${item.pending.event.providerEventId} conflicted on insert but no row was found to count the duplicate.`);
+    }
+    return { eventId: existing.id, duplicate: true };
+  }
+
+  private run(query: CompiledQuery): void {
+    this.statement(query.sql).run(query.parameters);
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      // The texts come from a few fixed query shapes; the bound only guards against a change
+      // that would make them vary.
+      if (this.statements.size >= 64) this.statements.clear();
+      statement = this.sqlite.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+interface PreparedEvent {
+  pending: PendingRecord;
+  id: string;
+  row: NewEvent;
+  /** The `event.process` job insert, exactly as JobQueue.enqueue compiled it. */
+  job?: CompiledQuery;
+}
+
+/**
+ * Writes batches through Kysely: one multi-row insert per batch, so a PostgreSQL batch costs a
+ * few round trips instead of several per event. If the batch transaction fails, each event is
+ * retried in a transaction of its own, so one bad event does not fail the others.
+ */
+class KyselyBatchWriter implements BatchWriter {
+  // PostgreSQL commits run in parallel on the pool's connections (10 by default).
+  readonly maxConcurrentBatches = 4;
+
   constructor(
     private readonly db: Db,
     private readonly queue: JobQueue,
   ) {}
 
-  async record(event: IncomingEvent, now = new Date()): Promise<RecordResult> {
-    const result = await this.db.transaction().execute((tx) => this.recordIn(tx, event, now));
-    if (!result.duplicate && event.status === 'received') this.queue.notifyEnqueued();
-    return result;
+  async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
+    if (batch.length > 1) {
+      try {
+        const results = await this.db.transaction().execute((tx) => this.writeBatch(tx, batch));
+        return results.map((result) => ({ ok: true, result }));
+      } catch {
+        // The batch rolled back as a whole; the loop below writes each event alone.
+      }
+    }
+    return Promise.all(batch.map((pending) => this.writeAlone(pending)));
   }
 
-  private async recordIn(tx: Tx, event: IncomingEvent, now: Date): Promise<RecordResult> {
-    const nowIso = now.toISOString();
-    const id = newId('evt');
-    const inserted = await tx
-      .insertInto('events')
-      .values({
-        id,
-        source_environment_id: event.sourceEnvironmentId,
-        provider_event_id: event.providerEventId,
-        event_type: event.eventType,
-        provider_created_at: event.providerCreatedAt,
-        received_at: nowIso,
-        verification: event.verification,
-        status: event.status,
-        error_code: event.errorCode ?? null,
-        error_message: event.errorMessage ?? null,
-        raw_body: event.rawBody,
-        headers: JSON.stringify(event.headers),
-        delivery_count: 1,
-        last_delivered_at: nowIso,
-        processed_at: null,
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['source_environment_id', 'provider_event_id']).doNothing(),
-      )
-      .returning('id')
-      .executeTakeFirst();
+  private async writeAlone(pending: PendingRecord): Promise<Outcome> {
+    try {
+      const [result] = await this.db.transaction().execute((tx) => this.writeBatch(tx, [pending]));
+      return { ok: true, result: result! };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
 
-    if (inserted === undefined) {
-      const existing = await tx
-        .updateTable('events')
-        .set((eb) => ({ delivery_count: eb('delivery_count', '+', 1), last_delivered_at: nowIso }))
-        .where('source_environment_id', '=', event.sourceEnvironmentId)
-        .where('provider_event_id', '=', event.providerEventId)
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return { eventId: existing.id, duplicate: true };
+  private async writeBatch(tx: Tx, batch: readonly PendingRecord[]): Promise<RecordResult[]> {
+    const rows = batch.map((pending) => eventRow(pending, newId('evt')));
+    // Inserting in key order makes concurrent batches lock index entries in the same order, so
+    // they wait for each other instead of deadlocking.
+    const sorted = [...rows].sort(compareDedupeKeys);
+    const inserted = await insertEventsQuery(tx, sorted).returning('id').execute();
+    const insertedIds = new Set(inserted.map((row) => row.id));
+
+    const results: RecordResult[] = [];
+    for (const [index, row] of rows.entries()) {
+      if (insertedIds.has(row.id)) {
+        results.push({ eventId: row.id, duplicate: false });
+      } else {
+        results.push(await this.countDuplicate(tx, batch[index]!.event, row.received_at));
+      }
     }
 
-    if (event.eventType !== null) await this.countEventType(tx, event, id, nowIso);
-    if (event.status === 'received') {
-      await this.queue.enqueue(tx, { kind: PROCESS_EVENT_JOB, payload: { eventId: id } });
+    const newRows = rows.filter((row) => insertedIds.has(row.id));
+    const eventTypes = aggregateEventTypes(newRows);
+    if (eventTypes.length > 0) await upsertEventTypesQuery(tx, eventTypes).execute();
+    for (const row of newRows) {
+      if (row.status === 'received') await this.queue.enqueue(tx, processJob(row.id));
     }
-    return { eventId: id, duplicate: false };
+    return results;
   }
 
-  private async countEventType(tx: Tx, event: IncomingEvent, eventId: string, now: string): Promise<void> {
-    await tx
-      .insertInto('event_types')
-      .values({
-        source_environment_id: event.sourceEnvironmentId,
-        event_type: event.eventType!,
-        count: 1,
-        first_received_at: now,
-        last_received_at: now,
-        last_event_id: eventId,
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['source_environment_id', 'event_type']).doUpdateSet((eb) => ({
-          count: eb('event_types.count', '+', 1),
-          last_received_at: now,
-          last_event_id: eventId,
-        })),
-      )
-      .execute();
+  private async countDuplicate(tx: Tx, event: IncomingEvent, now: string): Promise<RecordResult> {
+    const existing = await countDuplicateQuery(tx, event, now).executeTakeFirstOrThrow();
+    return { eventId: existing.id, duplicate: true };
+  }
+}
+
+// Every row is built by this one function, so all rows have the same columns in the same order;
+// the SQLite writer relies on that to bind Object.values(row) to a statement prepared once.
+function eventRow(pending: Pick<PendingRecord, 'event' | 'now'>, id: string): NewEvent {
+  const { event } = pending;
+  const now = pending.now.toISOString();
+  return {
+    id,
+    source_environment_id: event.sourceEnvironmentId,
+    provider_event_id: event.providerEventId,
+    event_type: event.eventType,
+    provider_created_at: event.providerCreatedAt,
+    received_at: now,
+    verification: event.verification,
+    status: event.status,
+    error_code: event.errorCode ?? null,
+    error_message: event.errorMessage ?? null,
+    raw_body: event.rawBody,
+    headers: JSON.stringify(event.headers),
+    delivery_count: 1,
+    last_delivered_at: now,
+    processed_at: null,
+  };
+}
+
+function eventTypeRow(row: NewEvent) {
+  return {
+    source_environment_id: row.source_environment_id,
+    event_type: row.event_type!,
+    count: 1,
+    first_received_at: row.received_at,
+    last_received_at: row.received_at,
+    last_event_id: row.id,
+  };
+}
+
+type EventTypeRow = ReturnType<typeof eventTypeRow>;
+
+/** Folds new events into one row per environment and type, in key order; later events win. */
+function aggregateEventTypes(rows: readonly NewEvent[]): EventTypeRow[] {
+  const byKey = new Map<string, EventTypeRow>();
+  for (const row of rows) {
+    if (row.event_type === null || row.event_type === undefined) continue;
+    const key = `${row.source_environment_id}\u0000${row.event_type}`;
+    const counted = byKey.get(key);
+    if (counted === undefined) {
+      byKey.set(key, eventTypeRow(row));
+    } else {
+      counted.count += 1;
+      counted.last_received_at = row.received_at;
+      counted.last_event_id = row.id;
+    }
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+function insertEventsQuery(db: Db | Tx, rows: NewEvent[]) {
+  return db
+    .insertInto('events')
+    .values(rows)
+    .onConflict((conflict) => conflict.columns(['source_environment_id', 'provider_event_id']).doNothing());
+}
+
+// The update reads the new values from `excluded`, so the statement's parameters are exactly the
+// row's values in column order.
+function upsertEventTypesQuery(db: Db | Tx, rows: EventTypeRow[]) {
+  return db
+    .insertInto('event_types')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['source_environment_id', 'event_type']).doUpdateSet((eb) => ({
+        count: eb('event_types.count', '+', eb.ref('excluded.count')),
+        last_received_at: eb.ref('excluded.last_received_at'),
+        last_event_id: eb.ref('excluded.last_event_id'),
+      })),
+    );
+}
+
+function countDuplicateQuery(db: Db | Tx, event: IncomingEvent, now: string) {
+  return db
+    .updateTable('events')
+    .set((eb) => ({ delivery_count: eb('delivery_count', '+', 1), last_delivered_at: now }))
+    .where('source_environment_id', '=', event.sourceEnvironmentId)
+    .where('provider_event_id', '=', event.providerEventId)
+    .returning('id');
+}
+
+function processJob(eventId: string) {
+  return { kind: PROCESS_EVENT_JOB, payload: { eventId } };
+}
+
+function compareDedupeKeys(a: NewEvent, b: NewEvent): number {
+  const left = `${a.source_environment_id}\u0000${a.provider_event_id ?? ''}`;
+  const right = `${b.source_environment_id}\u0000${b.provider_event_id ?? ''}`;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+const SAMPLE_EVENT: IncomingEvent = {
+  sourceEnvironmentId: 'senv_sample',
+  providerEventId: 'sample',
+  eventType: 'sample',
+  providerCreatedAt: null,
+  verification: 'verified',
+  status: 'received',
+  rawBody: Buffer.alloc(0),
+  headers: {},
+};
+
+/**
+ * A SQLite Kysely instance that records each compiled query instead of running it, and returns
+ * no rows. It lets the SQLite writer run JobQueue.enqueue's exact statement on a prepared
+ * better-sqlite3 statement, so the job row keeps a single owner.
+ */
+class QueryRecorder {
+  readonly db: Kysely<Database>;
+  private readonly recorded: CompiledQuery[] = [];
+
+  constructor() {
+    const connection: DatabaseConnection = {
+      executeQuery: async (query) => {
+        this.recorded.push(query);
+        return { rows: [] };
+      },
+      streamQuery: async function* () {
+        throw new Error('The query recorder cannot stream.');
+      },
+    };
+    const driver: Driver = {
+      init: async () => {},
+      acquireConnection: async () => connection,
+      beginTransaction: async () => {},
+      commitTransaction: async () => {},
+      rollbackTransaction: async () => {},
+      releaseConnection: async () => {},
+      destroy: async () => {},
+    };
+    this.db = new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => driver,
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
   }
 
-  async find(eventId: string): Promise<EventRow | undefined> {
-    return this.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  /** Returns the one query recorded since the last call; throws if there were more or none. */
+  takeOne(): CompiledQuery {
+    const queries = this.recorded.splice(0);
+    if (queries.length !== 1) {
+      throw new Error(`Expected one recorded query but found ${queries.length}; JobQueue.enqueue must stay a single INSERT.`);
+    }
+    return queries[0]!;
   }
 }

@@ -9,7 +9,9 @@ export type Engine = 'sqlite' | 'postgres';
 
 const adminUrl = process.env.INLET_TEST_DATABASE_URL;
 if (process.env.CI === 'true' && !adminUrl) {
-  throw new Error('INLET_TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts PostgreSQL');
+  throw new Error(
+    'INLET_TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts PostgreSQL',
+  );
 }
 
 /** The engines this run covers: SQLite always, PostgreSQL when `npm test` started a server. */
@@ -31,7 +33,10 @@ let counter = 0;
  * Creates an empty data folder and, for PostgreSQL, a fresh database, and returns a validated
  * configuration pointing at them. `env` overrides settings by environment variable name.
  */
-export async function createTestStorage(engine: Engine, env: Record<string, string> = {}): Promise<TestStorage> {
+export async function createTestStorage(
+  engine: Engine,
+  env: Record<string, string> = {},
+): Promise<TestStorage> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-test-'));
   let databaseUrl = '';
   let databaseName = '';

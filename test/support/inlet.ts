@@ -7,7 +7,12 @@ export interface TestInlet extends RunningInlet {
   /** Calls the management API with the admin key; returns status and parsed JSON body. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates a WorkOS source with a secret in `environment`; returns its webhook URL on this server. */
-  createWorkosSource(key: string, secret: string, environment?: string, options?: Record<string, unknown>): Promise<string>;
+  createWorkosSource(
+    key: string,
+    secret: string,
+    environment?: string,
+    options?: Record<string, unknown>,
+  ): Promise<string>;
   /** Stops the server and deletes its storage. */
   dispose(): Promise<void>;
 }
@@ -19,7 +24,10 @@ afterEach(async () => {
 });
 
 /** Starts a real Inlet server on a loopback port with its own database; disposed after each test. */
-export async function startTestInlet(engine: Engine, env: Record<string, string> = {}): Promise<TestInlet> {
+export async function startTestInlet(
+  engine: Engine,
+  env: Record<string, string> = {},
+): Promise<TestInlet> {
   const storage = await createTestStorage(engine, env);
   const server = await startInlet(storage.config);
   return wrap(server, storage);
@@ -53,10 +61,18 @@ function wrap(server: RunningInlet, storage: TestStorage): TestInlet {
     storage,
     api,
     async createWorkosSource(key, secret, environment = 'development', options = {}) {
-      const created = await api('PUT', `/v1/sources/${key}`, { name: key, provider: 'workos', ...options });
-      if (created.status >= 300) throw new Error(`creating source failed: ${JSON.stringify(created.body)}`);
-      const updated = await api('PUT', `/v1/sources/${key}/environments/${environment}`, { signing_secret: secret });
-      if (updated.status >= 300) throw new Error(`setting secret failed: ${JSON.stringify(updated.body)}`);
+      const created = await api('PUT', `/v1/sources/${key}`, {
+        name: key,
+        provider: 'workos',
+        ...options,
+      });
+      if (created.status >= 300)
+        throw new Error(`creating source failed: ${JSON.stringify(created.body)}`);
+      const updated = await api('PUT', `/v1/sources/${key}/environments/${environment}`, {
+        signing_secret: secret,
+      });
+      if (updated.status >= 300)
+        throw new Error(`setting secret failed: ${JSON.stringify(updated.body)}`);
       const webhookUrl: string = updated.body.webhook_url;
       return server.url + new URL(webhookUrl).pathname;
     },

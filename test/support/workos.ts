@@ -22,13 +22,25 @@ export function fixtureEventTypes(): string[] {
 }
 
 /** Returns a WorkOS-Signature header for `rawBody`, computed by the WorkOS SDK. */
-export async function sdkSignatureHeader(rawBody: Buffer | string, secret: string, timestampMs = Date.now()): Promise<string> {
+export async function sdkSignatureHeader(
+  rawBody: Buffer | string,
+  secret: string,
+  timestampMs = Date.now(),
+): Promise<string> {
   const payload = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   const signature = await workos.webhooks.computeSignature(timestampMs, payload, secret);
   return `t=${timestampMs}, v1=${signature}`;
 }
 
 /** Verifies with the SDK, for tests that check our signer against it. */
-export async function sdkVerifies(rawBody: Buffer, header: string, secret: string): Promise<boolean> {
-  return workos.webhooks.verifyHeader({ payload: rawBody.toString('utf8'), sigHeader: header, secret });
+export async function sdkVerifies(
+  rawBody: Buffer,
+  header: string,
+  secret: string,
+): Promise<boolean> {
+  return workos.webhooks.verifyHeader({
+    payload: rawBody.toString('utf8'),
+    sigHeader: header,
+    secret,
+  });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { actionLogsFor } from '../../act/action-log.js';
 import type { Inlet } from '../../app.js';
 import { EVENT_STATUSES } from '../../record/event-store.js';
 import type { EventFilters } from '../../events/event-log.js';
@@ -42,7 +43,10 @@ export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<v
         params: { ...environmentParams, properties: { ...environmentParams.properties, id: { type: 'string' } } },
       },
     },
-    async (request) => inlet.eventLog.get(await environmentId(request.params), request.params.id),
+    async (request) => {
+      const event = await inlet.eventLog.get(await environmentId(request.params), request.params.id);
+      return { ...event, actions: await actionLogsFor(inlet.database.db, event.id) };
+    },
   );
 
   app.get<{ Params: EnvParams }>(

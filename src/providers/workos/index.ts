@@ -1,4 +1,5 @@
 import type { EventDescription, Provider } from '../provider.js';
+import { WORKOS_DEFAULT_MAPPINGS } from './default-mappings.js';
 import { WORKOS_EVENT_TYPES } from './event-types.js';
 import { workosSampleBody } from './samples.js';
 import { signWorkosBody, verifyWorkosSignature, WORKOS_SIGNATURE_HEADER } from './signature.js';
@@ -11,9 +12,12 @@ export const workosProvider: Provider = {
   describeEvent,
   eventTypes: WORKOS_EVENT_TYPES,
   sampleBody: workosSampleBody,
-  sign: (rawBody, secret, nowMs) => ({ 'WorkOS-Signature': signWorkosBody(rawBody, secret, nowMs) }),
+  sign: (rawBody, secret, nowMs) => ({
+    'WorkOS-Signature': signWorkosBody(rawBody, secret, nowMs),
+  }),
   // WorkOS's own SDKs default to 180 s (workos-node `tolerance = 180000` ms).
   defaults: { toleranceSeconds: 180 },
+  defaultMappings: WORKOS_DEFAULT_MAPPINGS,
 };
 
 const MAX_ID_LENGTH = 255;
@@ -24,10 +28,18 @@ const MAX_ID_LENGTH = 255;
 function describeEvent(body: Record<string, unknown>): EventDescription {
   const { id, event } = body;
   if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) {
-    return { ok: false, reason: 'event_id_missing', detail: `The body needs an "id" string of 1 to ${MAX_ID_LENGTH} characters.` };
+    return {
+      ok: false,
+      reason: 'event_id_missing',
+      detail: `The body needs an "id" string of 1 to ${MAX_ID_LENGTH} characters.`,
+    };
   }
   if (typeof event !== 'string' || event === '' || event.length > MAX_ID_LENGTH) {
-    return { ok: false, reason: 'event_type_missing', detail: `The body needs an "event" string of 1 to ${MAX_ID_LENGTH} characters.` };
+    return {
+      ok: false,
+      reason: 'event_type_missing',
+      detail: `The body needs an "event" string of 1 to ${MAX_ID_LENGTH} characters.`,
+    };
   }
   return { ok: true, id, type: event, createdAt: parseLenientTime(body.created_at) };
 }

@@ -11,7 +11,10 @@ export function workosSamples(): Map<string, Record<string, unknown>> {
   if (cache === undefined) {
     cache = new Map();
     for (const file of fs.readdirSync(SAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
-      const body = JSON.parse(fs.readFileSync(SAMPLES_DIR + file, 'utf8')) as Record<string, unknown>;
+      const body = JSON.parse(fs.readFileSync(SAMPLES_DIR + file, 'utf8')) as Record<
+        string,
+        unknown
+      >;
       cache.set(String(body.event), body);
     }
   }

@@ -5,6 +5,8 @@ export const WORKOS_SIGNATURE_HEADER = 'workos-signature';
 
 interface ParsedHeader {
   timestampMs: number;
+  /** The t value as sent; the signature covers this text, not a re-formatted number. */
+  timestampText: string;
   signatures: Buffer[];
 }
 
@@ -16,11 +18,19 @@ interface ParsedHeader {
  */
 export function verifyWorkosSignature(request: VerificationRequest): VerificationResult {
   if (request.secrets.length === 0) {
-    return { ok: false, reason: 'no_signing_secret', detail: 'No signing secret is configured for this environment.' };
+    return {
+      ok: false,
+      reason: 'no_signing_secret',
+      detail: 'No signing secret is configured for this environment.',
+    };
   }
   const header = readHeader(request.headers[WORKOS_SIGNATURE_HEADER]);
   if (header === undefined || header.trim() === '') {
-    return { ok: false, reason: 'signature_missing', detail: 'The WorkOS-Signature header is missing.' };
+    return {
+      ok: false,
+      reason: 'signature_missing',
+      detail: 'The WorkOS-Signature header is missing.',
+    };
   }
   const parsed = parseSignatureHeader(header);
   if (typeof parsed === 'string') {
@@ -37,7 +47,7 @@ export function verifyWorkosSignature(request: VerificationRequest): Verificatio
     };
   }
 
-  const signedPayload = Buffer.concat([Buffer.from(`${parsed.timestampMs}.`), request.rawBody]);
+  const signedPayload = Buffer.concat([Buffer.from(`${parsed.timestampText}.`), request.rawBody]);
   for (const [index, secret] of request.secrets.entries()) {
     const expected = computeWorkosSignature(signedPayload, secret);
     if (parsed.signatures.some((candidate) => constantTimeEqual(candidate, expected))) {
@@ -86,7 +96,7 @@ export function parseSignatureHeader(header: string): ParsedHeader | string {
   if (signatures.length === 0) {
     return 'The WorkOS-Signature header has no v1 value of 64 hex characters.';
   }
-  return { timestampMs: Number(timestamp), signatures };
+  return { timestampMs: Number(timestamp), timestampText: timestamp, signatures };
 }
 
 function readHeader(value: string | string[] | undefined): string | undefined {

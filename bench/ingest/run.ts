@@ -1,0 +1,144 @@
+// Ingest benchmark: sends unique, signed WorkOS deliveries to each target server in turn and
+// prints events/s, acknowledgement latency, peak server memory and a storage check side by
+// side. Build and run from the repository root:
+//   npm run build && npx tsc -p bench/tsconfig.json && node .tmp/bench/ingest/run.js --help
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeliveryFactory } from './deliveries.js';
+import { runLoad } from './load.js';
+import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import {
+  describeMachine,
+  formatTable,
+  formatVerdicts,
+  judgeTargets,
+  type TargetResult,
+} from './report.js';
+import { createWorkDir, TARGETS, type Target, type TargetContext } from './targets.js';
+
+const BUILD_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SIGNING_SECRET = 'whsec_bench_6N2pQx8Vt3LmZ9Rk4Wd7Yh1C';
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const targets = selectTargets(options.targets);
+  const repoRoot = findRepoRoot(BUILD_DIR);
+  const fixture = path.join(repoRoot, 'fixtures/workos/dsync.user.created.json');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-'));
+
+  printHeader(options, fixture);
+  const results: TargetResult[] = [];
+  try {
+    for (const target of targets) {
+      const context: TargetContext = {
+        repoRoot,
+        buildDir: BUILD_DIR,
+        workDir: createWorkDir(scratch, target.key),
+        signingSecret: SIGNING_SECRET,
+        logLevel: options.logLevel,
+        nodeArgs: profilingArgs(options, target.key),
+        ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
+      };
+      console.log(`\nRunning ${target.key}: ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`);
+      results.push(await measureTarget(target, context, options, fixture));
+    }
+  } finally {
+    if (options.keep) console.log(`\nScratch folder kept: ${scratch}`);
+    else fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  console.log(`\n${formatTable(results)}\n`);
+  const verdicts = judgeTargets(results);
+  console.log(formatVerdicts(verdicts));
+  if (options.jsonFile !== undefined) {
+    fs.writeFileSync(options.jsonFile, JSON.stringify({ machine: describeMachine(), options, results, verdicts }, null, 2));
+  }
+  if (verdicts.some((verdict) => !verdict.passed)) process.exitCode = 1;
+}
+
+/** Starts one target, loads it, stops it and reads its database. */
+async function measureTarget(
+  target: Target,
+  context: TargetContext,
+  options: BenchOptions,
+  fixture: string,
+): Promise<TargetResult> {
+  const running = await target.start(context);
+  try {
+    const deliveries = new DeliveryFactory(fixture, context.signingSecret);
+    const acknowledgedIds = new Set<string>();
+    const load = { url: running.deliveryUrl, connections: options.connections, deliveries, acknowledgedIds };
+
+    const warmup = options.warmupSeconds > 0 ? await runLoad({ ...load, durationSeconds: options.warmupSeconds }) : undefined;
+    const cpuBefore = running.server.readCpuSeconds();
+    const measured = await runLoad({ ...load, durationSeconds: options.durationSeconds });
+    const cpuSeconds = running.server.readCpuSeconds() - cpuBefore;
+    const peakRssBytes = running.server.readPeakRssBytes();
+    await running.server.stop();
+
+    const storage = await running.checkStorage?.(acknowledgedIds);
+    const result: TargetResult = {
+      key: target.key,
+      label: target.label,
+      load: measured,
+      acknowledgedTotal: (warmup?.acknowledged ?? 0) + measured.acknowledged,
+      peakRssBytes,
+      serverCpuPercent: (cpuSeconds / measured.durationSeconds) * 100,
+      ...(storage === undefined ? {} : { storage }),
+    };
+    console.log(
+      `  ${Math.round(measured.eventsPerSecond)} events/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms, ` +
+        `${measured.rejected} non-2xx, ${measured.errors} errors`,
+    );
+    return result;
+  } finally {
+    await running.server.stop();
+    await running.cleanup();
+  }
+}
+
+function profilingArgs(options: BenchOptions, key: string): string[] {
+  if (options.cpuProfileDir === undefined) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${key}.cpuprofile`];
+}
+
+function selectTargets(keys: readonly string[]): Target[] {
+  return keys.map((key) => {
+    const target = TARGETS.find((candidate) => candidate.key === key);
+    if (target === undefined) {
+      const known = TARGETS.map((candidate) => candidate.key).join(', ');
+      throw new Error(`Unknown target "${key}"; choose from ${known}.`);
+    }
+    return target;
+  });
+}
+
+function printHeader(options: BenchOptions, fixture: string): void {
+  const bodyBytes = new DeliveryFactory(fixture, SIGNING_SECRET).bodyBytes;
+  console.log(`Inlet ingest benchmark, ${new Date().toISOString()}`);
+  for (const line of describeMachine()) console.log(line);
+  console.log(
+    `Load: ${options.connections} connections, ${options.warmupSeconds} s warm-up and ` +
+      `${options.durationSeconds} s per target, ${bodyBytes}-byte dsync.user.created bodies, ` +
+      `Inlet log level ${options.logLevel}`,
+  );
+}
+
+/** Walks up from the compiled benchmark to the folder that holds bin/inlet.js. */
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'bin/inlet.js'))) return dir;
+  }
+  throw new Error(`No bin/inlet.js above ${start}; run the benchmark from an Inlet checkout.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

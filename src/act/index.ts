@@ -1,0 +1,65 @@
+import type { Inlet } from '../app.js';
+import { MappingService } from '../map/mapping-service.js';
+import { getProvider } from '../providers/registry.js';
+import { PROCESS_EVENT_JOB } from '../record/event-store.js';
+import { JobFailure } from '../queue/worker.js';
+import type { ActionServices } from './action-services.js';
+import { EventProcessor } from './processor.js';
+import { Replayer } from './replay.js';
+
+export interface ActionLayer {
+  mappings: MappingService;
+  processor: EventProcessor;
+  replayer: Replayer;
+}
+
+const layers = new WeakMap<Inlet, ActionLayer>();
+
+/** Returns the mapping and action layer of an Inlet process, once `installActionLayer` ran. */
+export function actionLayer(inlet: Inlet): ActionLayer {
+  const layer = layers.get(inlet);
+  if (layer === undefined)
+    throw new Error('The action layer is not installed; call installActionLayer first');
+  return layer;
+}
+
+/**
+ * Wires mappings into the process: the `event.process` job handler, and default mappings for new
+ * sources (unless the request set `default_mappings: false`).
+ */
+export function installActionLayer(inlet: Inlet, services: ActionServices): ActionLayer {
+  const db = inlet.database.db;
+  const mappings = new MappingService(db);
+  const processor = new EventProcessor(db, mappings, services);
+  const layer: ActionLayer = {
+    mappings,
+    processor,
+    replayer: new Replayer(db, processor, inlet.log),
+  };
+  layers.set(inlet, layer);
+
+  inlet.jobHandlers.set(
+    PROCESS_EVENT_JOB,
+    async (payload: { eventId: string; run?: number }, _job, context) => {
+      const outcome = await processor.process(payload.eventId, {
+        run: payload.run ?? 0,
+        isLastAttempt: context.isLastAttempt,
+        log: context.log,
+      });
+      if (outcome?.retry) {
+        throw new JobFailure(
+          `Event ${payload.eventId} has actions that failed and will be retried`,
+          { retryable: true },
+        );
+      }
+    },
+  );
+
+  inlet.sources.onSourceCreated(async (tx, source, environments, options) => {
+    if (options.defaultMappings === false) return;
+    const defaults = getProvider(source.provider).defaultMappings;
+    for (const environment of environments)
+      await mappings.installDefaults(environment.id, defaults, tx);
+  });
+  return layer;
+}

@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { MappingView } from '../../map/mapping-service.js';
+import type { ApiClient } from '../client.js';
+import { printObject, printRows } from '../output.js';
+
+const environmentPath = (source: string, env: string) =>
+  `/v1/sources/${encodeURIComponent(source)}/environments/${encodeURIComponent(env)}`;
+
+/** Reads a JSON argument given inline or as @file. */
+function readJson(value: string): unknown {
+  const text = value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `Invalid JSON in ${value.startsWith('@') ? value.slice(1) : 'argument'}: ${(error as Error).message}`,
+    );
+  }
+}
+
+export function registerMappingCommands(program: Command, client: () => ApiClient): void {
+  const mappings = program
+    .command('mappings')
+    .description('Manage the action mappings of a source environment.');
+
+  mappings
+    .command('list <source>')
+    .description('List mappings in execution order.')
+    .option('--env <environment>', 'environment', 'development')
+    .option('--type <event type>', 'only this event type')
+    .option('--json', 'print JSON')
+    .action(async (source: string, options: { env: string; type?: string; json?: boolean }) => {
+      const query = options.type ? `?event_type=${encodeURIComponent(options.type)}` : '';
+      const { data } = await client().request<{ data: MappingView[] }>(
+        'GET',
+        `${environmentPath(source, options.env)}/mappings${query}`,
+      );
+      printRows(
+        data as unknown as Record<string, unknown>[],
+        ['id', 'event_type', 'action_type', 'active', 'default_key'],
+        options.json ?? false,
+        data,
+      );
+    });
+
+  mappings
+    .command('create <source> <event-type> <action-type>')
+    .description('Create a mapping; parameters are value specs as JSON (inline or @file).')
+    .requiredOption('--parameters <json>', 'parameter specs, e.g. {"id":"body.data.id"}')
+    .option(
+      '--conditions <json>',
+      'conditions, e.g. [{"path":"body.data.state","operator":"equal_to","value":"active"}]',
+    )
+    .option('--inactive', 'create it switched off')
+    .option('--env <environment>', 'environment', 'development')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        source: string,
+        eventType: string,
+        actionType: string,
+        options: {
+          parameters: string;
+          conditions?: string;
+          inactive?: boolean;
+          env: string;
+          json?: boolean;
+        },
+      ) => {
+        const mapping = await client().request<MappingView>(
+          'POST',
+          `${environmentPath(source, options.env)}/mappings`,
+          {
+            event_type: eventType,
+            action_type: actionType,
+            parameters: readJson(options.parameters),
+            ...(options.conditions ? { conditions: readJson(options.conditions) } : {}),
+            active: !options.inactive,
+          },
+        );
+        if (options.json) return printObject(mapping);
+        console.log(
+          `Created mapping ${mapping.id}: ${mapping.event_type} → ${mapping.action_type}`,
+        );
+      },
+    );
+
+  mappings
+    .command('update <source> <id>')
+    .description('Update a mapping: parameters, conditions, or switch it on or off.')
+    .option('--parameters <json>', 'new parameter specs (inline JSON or @file)')
+    .option('--conditions <json>', 'new conditions (inline JSON or @file)')
+    .option('--active <on|off>', 'switch the mapping on or off')
+    .option('--env <environment>', 'environment', 'development')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        source: string,
+        id: string,
+        options: {
+          parameters?: string;
+          conditions?: string;
+          active?: string;
+          env: string;
+          json?: boolean;
+        },
+      ) => {
+        const patch: Record<string, unknown> = {};
+        if (options.parameters) patch.parameters = readJson(options.parameters);
+        if (options.conditions) patch.conditions = readJson(options.conditions);
+        if (options.active) patch.active = ['on', 'true', 'yes'].includes(options.active);
+        const mapping = await client().request<MappingView>(
+          'PATCH',
+          `${environmentPath(source, options.env)}/mappings/${encodeURIComponent(id)}`,
+          patch,
+        );
+        if (options.json) return printObject(mapping);
+        console.log(`Updated mapping ${mapping.id} (${mapping.active ? 'active' : 'inactive'}).`);
+      },
+    );
+
+  mappings
+    .command('delete <source> <id>')
+    .description('Delete a mapping.')
+    .option('--env <environment>', 'environment', 'development')
+    .action(async (source: string, id: string, options: { env: string }) => {
+      await client().request(
+        'DELETE',
+        `${environmentPath(source, options.env)}/mappings/${encodeURIComponent(id)}`,
+      );
+      console.log(`Deleted mapping ${id}.`);
+    });
+
+  program
+    .command('replay <source> [event-id]')
+    .description(
+      'Run the mappings of one stored event, or of every event matching the filters, again.',
+    )
+    .option('--env <environment>', 'environment', 'development')
+    .option('--type <event type>', 'only this event type')
+    .option('--status <status>', 'only events with this status, e.g. failed')
+    .option('--since <time>', 'received at or after this ISO-8601 time')
+    .option('--until <time>', 'received before this ISO-8601 time')
+    .option('--limit <n>', 'at most this many events (up to 500)', (value) => Number(value))
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        source: string,
+        eventId: string | undefined,
+        options: {
+          env: string;
+          type?: string;
+          status?: string;
+          since?: string;
+          until?: string;
+          limit?: number;
+          json?: boolean;
+        },
+      ) => {
+        const base = environmentPath(source, options.env);
+        const results = eventId
+          ? [
+              await client().request<Record<string, unknown>>(
+                'POST',
+                `${base}/events/${encodeURIComponent(eventId)}/replay`,
+              ),
+            ]
+          : (
+              await client().request<{ data: Record<string, unknown>[] }>(
+                'POST',
+                `${base}/events/replay`,
+                {
+                  ...(options.type ? { event_type: options.type } : {}),
+                  ...(options.status ? { status: options.status } : {}),
+                  ...(options.since ? { since: options.since } : {}),
+                  ...(options.until ? { until: options.until } : {}),
+                  ...(options.limit ? { limit: options.limit } : {}),
+                },
+              )
+            ).data;
+        printRows(
+          results,
+          ['event_id', 'status', 'run', 'actions', 'failed_actions'],
+          options.json ?? false,
+          results,
+        );
+      },
+    );
+
+  program
+    .command('rehearse <source>')
+    .description(
+      'Show what the mappings would do for a stored event or a sample body, without side effects.',
+    )
+    .option('--event <id>', 'a stored event id')
+    .option('--body <json>', 'a sample body (inline JSON or @file)')
+    .option('--type <event type>', 'event type, when the body does not carry one')
+    .option('--env <environment>', 'environment', 'development')
+    .action(
+      async (
+        source: string,
+        options: { event?: string; body?: string; type?: string; env: string },
+      ) => {
+        const result = await client().request(
+          'POST',
+          `${environmentPath(source, options.env)}/rehearse`,
+          {
+            ...(options.event ? { event_id: options.event } : {}),
+            ...(options.body ? { body: readJson(options.body) } : {}),
+            ...(options.type ? { event_type: options.type } : {}),
+          },
+        );
+        printObject(result);
+      },
+    );
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { evaluatePath, parsePath, type EventContext } from './path.js';
+
+const OPERATORS = [
+  'equal_to',
+  'not_equal_to',
+  'exists',
+  'not_exists',
+  'is_in',
+  'not_in',
+  'contains',
+  'greater_than',
+  'less_than',
+] as const;
+
+/**
+ * A test on one event path. Mapping conditions let a mapping run only for some events of a type,
+ * for example subscribing a directory user to their organization only when the role is admin.
+ */
+export const conditionSchema = z
+  .object({
+    path: z.string().superRefine((path, ctx) => {
+      try {
+        parsePath(path);
+      } catch (error) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      }
+    }),
+    operator: z.enum(OPERATORS),
+    value: z.unknown().optional(),
+  })
+  .strict()
+  .superRefine((condition, ctx) => {
+    const needsValue = condition.operator !== 'exists' && condition.operator !== 'not_exists';
+    if (needsValue && condition.value === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `operator "${condition.operator}" needs a value`,
+        path: ['value'],
+      });
+    }
+    if (
+      (condition.operator === 'is_in' || condition.operator === 'not_in') &&
+      !Array.isArray(condition.value)
+    ) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `operator "${condition.operator}" needs an array value`,
+        path: ['value'],
+      });
+    }
+  });
+
+export type Condition = z.infer<typeof conditionSchema>;
+export const conditionsSchema = z.array(conditionSchema).max(20);
+
+/** Whether every condition holds for the event; an empty list always holds. */
+export function conditionsHold(conditions: readonly Condition[], context: EventContext): boolean {
+  return conditions.every((condition) =>
+    conditionHolds(condition, evaluatePath(context, condition.path)),
+  );
+}
+
+function conditionHolds(condition: Condition, actual: unknown): boolean {
+  const expected = condition.value;
+  switch (condition.operator) {
+    case 'equal_to':
+      return isEqual(actual, expected);
+    case 'not_equal_to':
+      return !isEqual(actual, expected);
+    case 'exists':
+      return actual !== undefined && actual !== null;
+    case 'not_exists':
+      return actual === undefined || actual === null;
+    case 'is_in':
+      return (expected as unknown[]).some((candidate) => isEqual(actual, candidate));
+    case 'not_in':
+      return !(expected as unknown[]).some((candidate) => isEqual(actual, candidate));
+    case 'contains':
+      if (typeof actual === 'string')
+        return typeof expected === 'string' && actual.includes(expected);
+      return Array.isArray(actual) && actual.some((item) => isEqual(item, expected));
+    case 'greater_than':
+      return compare(actual, expected) > 0;
+    case 'less_than':
+      return compare(actual, expected) < 0;
+  }
+}
+
+function isEqual(left: unknown, right: unknown): boolean {
+  return JSON.stringify(left) === JSON.stringify(right);
+}
+
+// Numbers compare numerically and strings lexically (ISO-8601 times sort correctly as strings);
+// mixed or missing values never satisfy an ordering condition.
+function compare(left: unknown, right: unknown): number {
+  if (typeof left === 'number' && typeof right === 'number') return left - right;
+  if (typeof left === 'string' && typeof right === 'string')
+    return left < right ? -1 : left > right ? 1 : 0;
+  return Number.NaN;
+}
