@@ -3,7 +3,7 @@ import { migrate, openDatabase, type DatabaseHandle } from './db/database.js';
 import { EventLog } from './events/event-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { JobQueue } from './queue/job-queue.js';
-import { Worker, type JobHandler } from './queue/worker.js';
+import { Worker, type BatchJobHandler, type JobHandler } from './queue/worker.js';
 import { IngestDirectory } from './receive/ingest-directory.js';
 import { IngestService } from './receive/ingest.js';
 import { RejectionLog } from './receive/rejection-log.js';
@@ -23,6 +23,8 @@ export interface Inlet {
   box: SecretBox;
   queue: JobQueue;
   jobHandlers: Map<string, JobHandler>;
+  /** Job kinds handled many at a time, each batch in one transaction. */
+  batchJobHandlers: Map<string, BatchJobHandler>;
   worker: Worker;
   sources: SourceService;
   events: EventStore;
@@ -43,7 +45,9 @@ export interface CreateInletOptions {
 export async function createInlet(config: Config, options: CreateInletOptions = {}): Promise<Inlet> {
   const log = options.log ?? createLogger(config.logLevel);
   const keys = loadKeys(config);
-  const database = openDatabase(config);
+  const database = openDatabase(config, (error) =>
+    log.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool replaces it'),
+  );
   try {
     await migrate(database);
   } catch (error) {
@@ -58,11 +62,13 @@ export async function createInlet(config: Config, options: CreateInletOptions = 
     backoff: { baseMs: config.jobBackoffBaseMs, maxMs: config.jobBackoffMaxMs },
   });
   const jobHandlers = new Map<string, JobHandler>();
-  const worker = new Worker(queue, jobHandlers, {
-    concurrency: config.workerConcurrency,
-    pollMs: config.workerPollMs,
-    log,
-  });
+  const batchJobHandlers = new Map<string, BatchJobHandler>();
+  const worker = new Worker(
+    queue,
+    jobHandlers,
+    { concurrency: config.workerConcurrency, pollMs: config.workerPollMs, log },
+    batchJobHandlers,
+  );
   const sources = new SourceService(db, box, {
     environments: config.environments,
     publicUrl: config.publicUrl,
@@ -85,6 +91,7 @@ export async function createInlet(config: Config, options: CreateInletOptions = 
     box,
     queue,
     jobHandlers,
+    batchJobHandlers,
     worker,
     sources,
     events,

@@ -12,6 +12,8 @@ export interface TargetResult {
   peakRssBytes: number;
   /** Server CPU time during the measured window divided by its length; 100 is one core. */
   serverCpuPercent: number;
+  /** Server CPU time during the measured window per 2xx answer, in microseconds. */
+  serverCpuMicrosPerEvent: number;
   storage?: StorageCheck;
 }
 
@@ -50,8 +52,8 @@ function readOsName(): string {
 /** Formats the results as a Markdown table, one row per target. */
 export function formatTable(results: readonly TargetResult[]): string {
   const header = [
-    '| Target | Events/s | p50 ms | p99 ms | Peak RSS MiB | Server CPU % | 2xx | Stored | Missing | Non-2xx | Errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Target | Events/s | p50 ms | p99 ms | Peak RSS MiB | Server CPU % | CPU µs/event | 2xx | Stored | Missing | Non-2xx | Errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rows = results.map((result) => {
     const { load, storage } = result;
@@ -62,6 +64,7 @@ export function formatTable(results: readonly TargetResult[]): string {
       load.latencyMs.p99.toFixed(2),
       (result.peakRssBytes / 1024 ** 2).toFixed(0),
       result.serverCpuPercent.toFixed(0),
+      result.serverCpuMicrosPerEvent.toFixed(0),
       result.acknowledgedTotal.toString(),
       storage === undefined ? 'n/a' : storage.storedEvents.toString(),
       storage === undefined ? 'n/a' : storage.missingAcknowledged.toString(),

@@ -90,6 +90,7 @@ async function measureTarget(
       acknowledgedTotal: (warmup?.acknowledged ?? 0) + measured.acknowledged,
       peakRssBytes,
       serverCpuPercent: (cpuSeconds / measured.durationSeconds) * 100,
+      serverCpuMicrosPerEvent: (cpuSeconds * 1e6) / Math.max(1, measured.acknowledged),
       ...(storage === undefined ? {} : { storage }),
     };
     console.log(

@@ -6,6 +6,7 @@ import { registerEventCommands } from './commands/events.js';
 import { registerMappingCommands } from './commands/mappings.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerSourceCommands } from './commands/sources.js';
+import './commands/workflows.js';
 import { cliExtensions } from './extensions.js';
 
 const program = new Command('inlet')

@@ -37,9 +37,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /** Opens the database chosen by the configuration; call `migrate` before serving. */
 export function openDatabase(
   config: Pick<Config, 'databaseKind' | 'databaseUrl' | 'sqlitePath'>,
+  onIdleError?: (error: Error) => void,
 ): DatabaseHandle {
   return config.databaseKind === 'postgres'
-    ? openPostgres(config.databaseUrl)
+    ? openPostgres(config.databaseUrl, 10, onIdleError)
     : openSqlite(config.sqlitePath);
 }
 
@@ -53,13 +54,48 @@ export function openSqlite(file: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   sqliteConnections.set(db, sqlite);
   return { kind: 'sqlite', db, sqlite, close: () => db.destroy() };
 }
 
-export function openPostgres(connectionString: string, poolSize = 10): DatabaseHandle {
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and preparing costs more than running a
+ * small query. Kysely emits the same SQL text for the same query shape, so prepared statements are
+ * cached by text (least recently used dropped beyond 500).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      } else {
+        cache.delete(sql);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
+export function openPostgres(
+  connectionString: string,
+  poolSize = 10,
+  onIdleError: (error: Error) => void = () => {},
+): DatabaseHandle {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client whose connection the server closed (restart, failover, terminated backend)
+  // emits 'error' on the pool; without a listener that would crash the process. The pool drops
+  // the client and opens a new one on the next query.
+  pool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kind: 'postgres', db, close: () => db.destroy() };
 }

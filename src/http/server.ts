@@ -32,6 +32,8 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => newId('req'),
     bodyLimit: 1024 * 1024,
+    // Record ids may be up to 255 characters; the default limit of 100 would answer 414.
+    routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 

@@ -67,11 +67,21 @@ export class JobQueue {
   }
 
   /** Claims up to `limit` due jobs (pending, or running with an expired lease) for `workerId`. */
-  async claim(workerId: string, limit: number, leaseMs: number, now = new Date()): Promise<JobRow[]> {
+  async claim(
+    workerId: string,
+    limit: number,
+    leaseMs: number,
+    now = new Date(),
+    kinds: { only?: readonly string[]; except?: readonly string[] } = {},
+  ): Promise<JobRow[]> {
     const nowIso = now.toISOString();
     const due = this.db
       .selectFrom('jobs')
       .select('id')
+      .$if(kinds.only !== undefined, (query) => query.where('kind', 'in', kinds.only!))
+      .$if(kinds.except !== undefined && kinds.except.length > 0, (query) =>
+        query.where('kind', 'not in', kinds.except!),
+      )
       .where((eb) =>
         eb.or([
           eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]),
@@ -115,11 +125,12 @@ export class JobQueue {
     job: JobRow,
     error: string,
     options: { retryable: boolean; retryAt?: Date } = { retryable: true },
+    tx: Tx | Db = this.db,
   ): Promise<boolean> {
     const now = new Date();
     const retry = options.retryable && job.attempts < job.max_attempts;
     const runAt = options.retryAt ?? new Date(now.getTime() + backoffDelayMs(job.attempts, this.defaults.backoff));
-    await this.db
+    await tx
       .updateTable('jobs')
       .set({
         status: retry ? 'pending' : 'failed',

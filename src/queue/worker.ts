@@ -14,6 +14,16 @@ export interface JobContext {
 
 export type JobHandler = (payload: any, job: JobRow, context: JobContext) => Promise<void>;
 
+/**
+ * Handles many jobs of one kind at once, typically in one transaction. It must complete or fail
+ * each job itself (`JobQueue.complete` / `fail` with its transaction); if it throws, every job of
+ * the batch is failed as retryable.
+ */
+export interface BatchJobHandler {
+  batchSize: number;
+  handle(jobs: JobRow[], log: Logger): Promise<void>;
+}
+
 /** Thrown by a handler to control what happens to the job after a failed attempt. */
 export class JobFailure extends Error {
   override name = 'JobFailure';
@@ -50,6 +60,7 @@ export class Worker {
     private readonly queue: JobQueue,
     private readonly handlers: ReadonlyMap<string, JobHandler>,
     private readonly options: WorkerOptions,
+    private readonly batchHandlers: ReadonlyMap<string, BatchJobHandler> = new Map(),
   ) {}
 
   start(): void {
@@ -72,17 +83,42 @@ export class Worker {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const free = this.options.concurrency - this.running.size;
-      let claimed: JobRow[] = [];
-      if (free > 0) {
-        try {
-          claimed = await this.queue.claim(this.id, free, this.options.leaseMs ?? 5 * 60_000);
-        } catch (error) {
-          this.options.log.error({ err: error, workerId: this.id }, 'claiming jobs failed; retrying after the poll interval');
+      let claimedAny = false;
+      let saturated = true;
+      try {
+        for (const [kind, handler] of this.batchHandlers) {
+          if (this.running.size >= this.options.concurrency) break;
+          const batch = await this.queue.claim(this.id, handler.batchSize, this.leaseMs, new Date(), { only: [kind] });
+          if (batch.length > 0) this.track(this.executeBatch(handler, batch));
+          claimedAny ||= batch.length > 0;
+          saturated &&= batch.length === handler.batchSize;
         }
+        const free = this.options.concurrency - this.running.size;
+        if (free > 0) {
+          const claimed = await this.queue.claim(this.id, free, this.leaseMs, new Date(), { except: [...this.batchHandlers.keys()] });
+          for (const job of claimed) this.track(this.execute(job));
+          claimedAny ||= claimed.length > 0;
+          saturated &&= claimed.length === free;
+        }
+      } catch (error) {
+        this.options.log.error({ err: error, workerId: this.id }, 'claiming jobs failed; retrying after the poll interval');
+        saturated = false;
       }
-      for (const job of claimed) this.track(this.execute(job));
-      if (claimed.length === 0 || claimed.length < free) await this.idle();
+      if (!claimedAny || !saturated) await this.idle();
+    }
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 5 * 60_000;
+  }
+
+  private async executeBatch(handler: BatchJobHandler, jobs: JobRow[]): Promise<void> {
+    const log = this.options.log.child({ jobKind: jobs[0]!.kind, batch: jobs.length });
+    try {
+      await handler.handle(jobs, log);
+    } catch (error) {
+      log.error({ err: error }, 'batch failed; every job of it will be retried');
+      for (const job of jobs) await this.recordFailure(job, error, log.child({ jobId: job.id }));
     }
   }
 

@@ -37,7 +37,8 @@ export class IngestService {
     if (target === null) {
       return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
     }
-    const log = delivery.log.child({ source: target.sourceKey, environment: target.environment });
+    // Fields spread into each log line: a pino child logger per request cost more than the spread.
+    const logFields = { source: target.sourceKey, environment: target.environment };
     const headers = storableHeaders(delivery.headers, target.provider.signatureHeader);
 
     const verification = target.provider.verify({
@@ -48,7 +49,7 @@ export class IngestService {
       nowMs: Date.now(),
     });
     if (!verification.ok) {
-      log.info({ reason: verification.reason }, 'delivery rejected');
+      delivery.log.info({ ...logFields, reason: verification.reason }, 'delivery rejected');
       this.rejections.record({
         sourceEnvironmentId: target.environmentId,
         reasonCode: verification.reason,
@@ -61,11 +62,11 @@ export class IngestService {
 
     const parsed = parseObject(delivery.rawBody);
     if (!parsed.ok) {
-      return this.recordInvalid(target, delivery, headers, parsed.code, parsed.message, log);
+      return this.recordInvalid(target, delivery, headers, parsed.code, parsed.message, logFields);
     }
     const described = target.provider.describeEvent(parsed.body);
     if (!described.ok) {
-      return this.recordInvalid(target, delivery, headers, described.reason, described.detail, log);
+      return this.recordInvalid(target, delivery, headers, described.reason, described.detail, logFields);
     }
 
     const status = initialStatus(target, described.type);
@@ -79,8 +80,14 @@ export class IngestService {
       rawBody: delivery.rawBody,
       headers,
     });
-    log.info(
-      { eventId: result.eventId, providerEventId: described.id, eventType: described.type, duplicate: result.duplicate },
+    delivery.log.info(
+      {
+        ...logFields,
+        eventId: result.eventId,
+        providerEventId: described.id,
+        eventType: described.type,
+        duplicate: result.duplicate,
+      },
       result.duplicate ? 'duplicate delivery counted' : 'event recorded',
     );
     return {
@@ -95,7 +102,7 @@ export class IngestService {
     headers: Record<string, string>,
     code: ErrorCode,
     message: string,
-    log: Logger,
+    logFields: { source: string; environment: string },
   ): Promise<DeliveryResponse> {
     const result = await this.store.record({
       sourceEnvironmentId: target.environmentId,
@@ -109,7 +116,7 @@ export class IngestService {
       rawBody: delivery.rawBody,
       headers,
     });
-    log.info({ eventId: result.eventId, reason: code }, 'invalid delivery recorded');
+    delivery.log.info({ ...logFields, eventId: result.eventId, reason: code }, 'invalid delivery recorded');
     return { status: 400, body: { code, message } };
   }
 }

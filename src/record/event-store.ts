@@ -173,8 +173,7 @@ class SqliteBatchWriter implements BatchWriter {
   /** Statements compiled by Kysely per call (job inserts, duplicate counts), by SQL text. */
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly recorder = new QueryRecorder();
-  private readonly writeBatch: BetterSqlite3.Transaction<(items: PreparedEvent[]) => Outcome[]>;
-  private readonly writeEvent: BetterSqlite3.Transaction<(item: PreparedEvent) => RecordResult>;
+  private readonly writeInTransaction: BetterSqlite3.Transaction<(items: PreparedEvent[]) => RecordResult[]>;
 
   constructor(
     private readonly db: Db,
@@ -184,26 +183,16 @@ class SqliteBatchWriter implements BatchWriter {
     const sample = eventRow({ event: SAMPLE_EVENT, now: new Date(0) }, 'evt_sample');
     this.insertEvent = sqlite.prepare(insertEventsQuery(db, [sample]).compile().sql);
     this.upsertEventType = sqlite.prepare(upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql);
-    this.writeBatch = sqlite.transaction((items: PreparedEvent[]) => items.map((item) => this.writeSettled(item)));
-    // Called inside writeBatch, better-sqlite3 runs this in a savepoint, so a failed event rolls
-    // back alone and the rest of the batch still commits.
-    this.writeEvent = sqlite.transaction((item: PreparedEvent) => this.writeOne(item));
+    this.writeInTransaction = sqlite.transaction((items: PreparedEvent[]) => this.writeAll(items));
   }
 
   async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
     const items: PreparedEvent[] = [];
     for (const pending of batch) items.push(await this.prepare(pending));
-    return this.db.connection().execute(async () => {
-      if (this.sqlite.inTransaction) {
-        throw new Error('A transaction is already open on the SQLite connection outside Kysely; the events were not written.');
-      }
-      // BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for another
-      // process, instead of failing when a read transaction tries to upgrade.
-      return this.writeBatch.immediate(items);
-    });
+    return this.db.connection().execute(async () => this.writeLocked(items));
   }
 
-  /** Builds the statement parameters outside the lock; only the job insert needs Kysely. */
+  /** Builds the statement parameters before taking the lock; only the job insert needs Kysely. */
   private async prepare(pending: PendingRecord): Promise<PreparedEvent> {
     const id = newId('evt');
     const row = eventRow(pending, id);
@@ -215,23 +204,43 @@ class SqliteBatchWriter implements BatchWriter {
     return { pending, id, row, job };
   }
 
-  private writeSettled(item: PreparedEvent): Outcome {
-    try {
-      return { ok: true, result: this.writeEvent(item) };
-    } catch (error) {
-      // Some errors (SQLITE_FULL, SQLITE_IOERR) end the whole transaction; then the batch fails.
-      if (!this.sqlite.inTransaction) throw error;
-      return { ok: false, error };
+  // Savepoints would let one event fail inside the batch transaction, but SQLite then copies
+  // every page an event touches into a statement journal, which cost about a third of the write.
+  // A failed batch is rare, so it is rolled back and its events are retried one at a time.
+  private writeLocked(items: PreparedEvent[]): Outcome[] {
+    if (this.sqlite.inTransaction) {
+      throw new Error('A transaction is already open on the SQLite connection outside Kysely; the events were not written.');
     }
+    try {
+      return this.writeTransaction(items).map((result) => ({ ok: true, result }));
+    } catch (error) {
+      if (items.length === 1) return [{ ok: false, error }];
+    }
+    return items.map((item) => {
+      try {
+        return { ok: true, result: this.writeTransaction([item])[0]! };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+  }
+
+  // BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for another
+  // process, instead of failing later when a read transaction tries to upgrade.
+  private writeTransaction(items: PreparedEvent[]): RecordResult[] {
+    return this.writeInTransaction.immediate(items);
+  }
+
+  private writeAll(items: PreparedEvent[]): RecordResult[] {
+    const results = items.map((item) => this.writeOne(item));
+    const newRows = items.filter((_item, index) => !results[index]!.duplicate).map((item) => item.row);
+    for (const row of aggregateEventTypes(newRows)) this.upsertEventType.run(Object.values(row));
+    return results;
   }
 
   private writeOne(item: PreparedEvent): RecordResult {
     const { changes } = this.insertEvent.run(Object.values(item.row));
     if (changes === 0) return this.countDuplicate(item);
-
-    if (item.row.event_type !== null && item.row.event_type !== undefined) {
-      this.upsertEventType.run(Object.values(eventTypeRow(item.row)));
-    }
     if (item.job !== undefined) this.run(item.job);
     return { eventId: item.id, duplicate: false };
   }

@@ -219,7 +219,10 @@ export class SourceService {
     const existing = await tx.selectFrom('source_environments').select('environment').where('source_id', '=', sourceId).execute();
     const present = new Set(existing.map((row) => row.environment));
     const added: SourceEnvironmentRow[] = [];
-    for (const environment of this.options.environments.filter((env) => !present.has(env))) {
+    // A slug listed twice in INLET_ENVIRONMENTS must not insert a second row, which the
+    // (source, environment) unique constraint would reject.
+    const wanted = new Set(this.options.environments);
+    for (const environment of [...wanted].filter((env) => !present.has(env))) {
       const row: SourceEnvironmentRow = {
         id: newId('senv'),
         source_id: sourceId,

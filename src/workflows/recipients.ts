@@ -1,175 +1,84 @@
 import type { Db, Tx } from '../db/database.js';
+import {
+  createDataStores,
+  USER_ATTRIBUTES,
+  type DataStores,
+  type Preferences,
+  type Subscriber,
+  type TenantRecord,
+  type UserAttributes,
+  type UserRecord,
+} from '../data/index.js';
 
-/** A user as workflows see it: standard fields, custom properties and preferences. */
-export interface UserRecord {
-  id: string;
-  name: string | null;
-  email: string | null;
-  phone_number: string | null;
-  avatar: string | null;
-  locale: string | null;
-  timezone: string | null;
-  properties: Record<string, unknown>;
-  preferences: unknown;
-}
+export type { Preferences, Subscriber, TenantRecord, UserRecord };
 
 /** A user given inline in a trigger: `id`, standard fields, `preferences` and custom properties. */
 export type InlineUser = { id: string } & Record<string, unknown>;
 
-export interface Subscription {
-  recipient_id: string;
-  properties: Record<string, unknown>;
-}
-
-export interface TenantRecord {
-  id: string;
-  name: string | null;
-  properties: Record<string, unknown>;
-  settings: Record<string, unknown>;
-}
-
-const STANDARD_USER_FIELDS = [
-  'name',
-  'email',
-  'phone_number',
-  'avatar',
-  'locale',
-  'timezone',
-] as const;
-
-/**
- * Reads and identifies the recipient data that workflows need, in one environment.
- *
- * TODO: switch to the stores from src/data (UserStore, ObjectStore.subscribersOf, TenantStore)
- * once they exist, so that identify rules such as property merging live in one place.
- */
+/** The recipient data that workflows read and identify, through the stores of src/data. */
 export class RecipientDirectory {
-  constructor(private readonly clock: () => Date) {}
+  private readonly stores: DataStores;
 
-  /**
-   * Creates or updates a user from an inline trigger recipient. Standard fields given replace
-   * the stored ones, custom properties and preferences merge into the stored objects, and a
-   * deleted user comes back.
-   */
-  async identifyUser(exec: Db | Tx, environment: string, user: InlineUser): Promise<void> {
-    const now = this.clock().toISOString();
-    const { standard, properties, preferences } = splitInlineUser(user);
-
-    const inserted = await exec
-      .insertInto('users')
-      .values({
-        environment,
-        id: user.id,
-        name: standard.name ?? null,
-        email: standard.email ?? null,
-        phone_number: standard.phone_number ?? null,
-        avatar: standard.avatar ?? null,
-        locale: standard.locale ?? null,
-        timezone: standard.timezone ?? null,
-        properties: JSON.stringify(properties),
-        preferences: JSON.stringify(preferences ?? {}),
-        source_updated_at: null,
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      })
-      .onConflict((conflict) => conflict.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return;
-
-    const stored = await exec
-      .selectFrom('users')
-      .select(['properties', 'preferences', 'deleted_at'])
-      .where('environment', '=', environment)
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
-    const revived = stored.deleted_at !== null;
-    await exec
-      .updateTable('users')
-      .set({
-        ...standard,
-        properties: JSON.stringify({
-          ...(revived ? {} : parseObject(stored.properties)),
-          ...properties,
-        }),
-        preferences: JSON.stringify({
-          ...(revived ? {} : parseObject(stored.preferences)),
-          ...(preferences ?? {}),
-        }),
-        updated_at: now,
-        deleted_at: null,
-      })
-      .where('environment', '=', environment)
-      .where('id', '=', user.id)
-      .execute();
+  constructor(db: Db) {
+    this.stores = createDataStores(db);
   }
 
-  /** Returns the users among `ids` that exist and are not deleted, by id. */
+  /**
+   * Identifies a user given inline: standard fields replace the stored ones, other fields merge
+   * into its custom properties, and `preferences`, when given, replace the stored preferences.
+   * `revive` brings a deleted user back. Throws `validation_failed` for invalid fields.
+   */
+  async identifyUser(
+    exec: Db | Tx,
+    environment: string,
+    user: InlineUser,
+    revive: boolean,
+  ): Promise<void> {
+    const { attributes, preferences } = splitInlineUser(user);
+    const { user: stored } = await this.stores.users.identify(
+      exec,
+      environment,
+      user.id,
+      attributes,
+      { revive },
+    );
+    if (stored !== null && preferences !== undefined) {
+      await this.stores.users.setPreferences(exec, environment, user.id, preferences);
+    }
+  }
+
+  /** Returns the live users among `ids`, by id. */
   async findUsers(
     exec: Db | Tx,
     environment: string,
     ids: readonly string[],
   ): Promise<Map<string, UserRecord>> {
-    const found = new Map<string, UserRecord>();
-    for (let start = 0; start < ids.length; start += 500) {
-      const rows = await exec
-        .selectFrom('users')
-        .selectAll()
-        .where('environment', '=', environment)
-        .where('id', 'in', ids.slice(start, start + 500))
-        .where('deleted_at', 'is', null)
-        .execute();
-      for (const row of rows) {
-        found.set(row.id, {
-          id: row.id,
-          name: row.name,
-          email: row.email,
-          phone_number: row.phone_number,
-          avatar: row.avatar,
-          locale: row.locale,
-          timezone: row.timezone,
-          properties: parseObject(row.properties),
-          preferences: parseJson(row.preferences),
-        });
-      }
-    }
-    return found;
+    const users = await this.stores.users.getMany(exec, environment, [...ids]);
+    return new Map(users.map((user) => [user.id, user]));
   }
 
   async findUser(exec: Db | Tx, environment: string, id: string): Promise<UserRecord | undefined> {
-    return (await this.findUsers(exec, environment, [id])).get(id);
+    return (await this.stores.users.get(exec, environment, id)) ?? undefined;
   }
 
-  /** Returns the object's subscribers, or undefined when the object does not exist. */
+  async getPreferences(
+    exec: Db | Tx,
+    environment: string,
+    id: string,
+  ): Promise<Preferences | undefined> {
+    return (await this.stores.users.getPreferences(exec, environment, id)) ?? undefined;
+  }
+
+  /** Returns the object's live subscribers, or undefined when the object does not exist. */
   async subscribersOf(
     exec: Db | Tx,
     environment: string,
     collection: string,
     objectId: string,
-  ): Promise<Subscription[] | undefined> {
-    const object = await exec
-      .selectFrom('objects')
-      .select('id')
-      .where('environment', '=', environment)
-      .where('collection', '=', collection)
-      .where('id', '=', objectId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (object === undefined) return undefined;
-
-    const rows = await exec
-      .selectFrom('object_subscriptions')
-      .select(['recipient_id', 'properties'])
-      .where('environment', '=', environment)
-      .where('collection', '=', collection)
-      .where('object_id', '=', objectId)
-      .orderBy('created_at')
-      .orderBy('recipient_id')
-      .execute();
-    return rows.map((row) => ({
-      recipient_id: row.recipient_id,
-      properties: parseObject(row.properties),
-    }));
+  ): Promise<Subscriber[] | undefined> {
+    const object = await this.stores.objects.get(exec, environment, collection, objectId);
+    if (object === null) return undefined;
+    return this.stores.objects.subscribersOf(exec, environment, collection, objectId);
   }
 
   async findTenant(
@@ -177,20 +86,7 @@ export class RecipientDirectory {
     environment: string,
     id: string,
   ): Promise<TenantRecord | undefined> {
-    const row = await exec
-      .selectFrom('tenants')
-      .select(['id', 'name', 'properties', 'settings'])
-      .where('environment', '=', environment)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      name: row.name,
-      properties: parseObject(row.properties),
-      settings: parseObject(row.settings),
-    };
+    return (await this.stores.tenants.get(exec, environment, id)) ?? undefined;
   }
 }
 
@@ -212,38 +108,24 @@ export function tenantScope(tenant: TenantRecord): Record<string, unknown> {
   return { ...tenant.properties, id: tenant.id, name: tenant.name, settings: tenant.settings };
 }
 
-function splitInlineUser(user: InlineUser) {
-  const standard: Partial<Record<(typeof STANDARD_USER_FIELDS)[number], string | null>> = {};
+function splitInlineUser(user: InlineUser): { attributes: UserAttributes; preferences: unknown } {
+  const attributes: Record<string, unknown> = {};
   const properties: Record<string, unknown> = {};
-  let preferences: Record<string, unknown> | undefined;
+  let preferences: unknown;
 
   for (const [name, value] of Object.entries(user)) {
     if (name === 'id') continue;
-    if (name === 'preferences') {
-      if (typeof value === 'object' && value !== null && !Array.isArray(value))
-        preferences = value as Record<string, unknown>;
-    } else if ((STANDARD_USER_FIELDS as readonly string[]).includes(name)) {
-      standard[name as (typeof STANDARD_USER_FIELDS)[number]] =
-        value === null ? null : String(value);
-    } else {
-      properties[name] = value;
-    }
+    if (name === 'preferences') preferences = value;
+    else if (
+      name === 'properties' &&
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value)
+    ) {
+      Object.assign(properties, value);
+    } else if ((USER_ATTRIBUTES as readonly string[]).includes(name)) attributes[name] = value;
+    else properties[name] = value;
   }
-  return { standard, properties, preferences };
-}
-
-function parseJson(text: string | null): unknown {
-  if (text === null || text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseObject(text: string | null): Record<string, unknown> {
-  const value = parseJson(text);
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+  if (Object.keys(properties).length > 0) attributes.properties = properties;
+  return { attributes: attributes as UserAttributes, preferences };
 }

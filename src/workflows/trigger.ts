@@ -125,7 +125,9 @@ export class TriggerService {
     options: TriggerOptions,
   ): Promise<TriggerResult> {
     const { targets, skipped } = await this.fanOut(exec, environment, trigger);
-    await this.identifyInlineUsers(exec, environment, trigger);
+    // An operator's trigger may bring a deleted user back, like PUT /v1/users; a source event's may
+    // not, so that a late event cannot undo a deletion.
+    await this.identifyInlineUsers(exec, environment, trigger, options.sourceEventId === undefined);
     const known = await this.deps.directory.findUsers(exec, environment, [...targets.keys()]);
     for (const id of targets.keys()) {
       if (!known.has(id)) {
@@ -219,8 +221,9 @@ export class TriggerService {
         continue;
       }
       for (const subscriber of subscribers) {
-        if (!targets.has(subscriber.recipient_id))
-          targets.set(subscriber.recipient_id, { subscription: subscriber.properties });
+        if (!targets.has(subscriber.user_id)) {
+          targets.set(subscriber.user_id, { subscription: subscriber.properties });
+        }
       }
       assertRecipientCount(targets.size);
     }
@@ -231,14 +234,18 @@ export class TriggerService {
     exec: Db | Tx,
     environment: string,
     trigger: ParsedTrigger,
+    revive: boolean,
   ): Promise<void> {
     const inline: InlineUser[] = [];
     for (const recipient of trigger.recipients) {
-      if (recipient.kind === 'user' && recipient.inline !== undefined)
+      if (recipient.kind === 'user' && recipient.inline !== undefined) {
         inline.push(recipient.inline);
+      }
     }
     if (trigger.actor?.inline !== undefined) inline.push(trigger.actor.inline);
-    for (const user of inline) await this.deps.directory.identifyUser(exec, environment, user);
+    for (const user of inline) {
+      await this.deps.directory.identifyUser(exec, environment, user, revive);
+    }
   }
 
   /** Returns the stored response for a key used within the window, or undefined when unused. */

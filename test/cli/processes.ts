@@ -28,7 +28,10 @@ export interface CliResult {
 }
 
 /** Runs `node bin/inlet.js <args>`; resolves with the exit code and output, also on failure. */
-export function runCli(args: string[], options: { env: Record<string, string>; input?: string }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env: Record<string, string>; input?: string },
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -54,8 +57,15 @@ export interface ServerProcess {
 }
 
 /** Starts `node bin/inlet.js start` and resolves once it prints the URL it listens on. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'start'], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    cwd: REPO_ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stdout = '';
   let stderr = '';

@@ -21,13 +21,19 @@ afterEach(async () => {
   for (const storage of storages.splice(0)) await storage.cleanup();
 });
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
+async function api(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const response = await fetch(server.url + path, {
     method,
     headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`${method} ${path} failed: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${method} ${path} failed: ${response.status} ${await response.text()}`);
   return response.json();
 }
 
@@ -36,7 +42,11 @@ async function listProviderEventIds(server: ServerProcess): Promise<string[]> {
   let cursor: string | null = null;
   do {
     const query: string = cursor === null ? 'limit=200' : `limit=200&after=${cursor}`;
-    const page = await api(server, 'GET', `/v1/sources/directory/environments/development/events?${query}`);
+    const page = await api(
+      server,
+      'GET',
+      `/v1/sources/directory/environments/development/events?${query}`,
+    );
     ids.push(...page.data.map((event: { provider_event_id: string }) => event.provider_event_id));
     cursor = page.next_cursor;
   } while (cursor !== null);
@@ -44,7 +54,11 @@ async function listProviderEventIds(server: ServerProcess): Promise<string[]> {
 }
 
 /** Runs `task` over `items` with at most `concurrency` at a time. */
-async function runPool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+async function runPool<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: concurrency }, async () => {
     while (next < items.length) {
@@ -71,12 +85,20 @@ describeEachEngine('crash durability', (engine) => {
     const first = await startServerProcess(env);
     processes.push(first);
     await api(first, 'PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
-    const environment = await api(first, 'PUT', '/v1/sources/directory/environments/development', { signing_secret: SECRET });
+    const environment = await api(first, 'PUT', '/v1/sources/directory/environments/development', {
+      signing_secret: SECRET,
+    });
     const path = new URL(environment.webhook_url).pathname;
     const deliveries: { id: string; delivery: Delivery }[] = [];
     for (let index = 0; index < BURST; index += 1) {
       const id = `event_crash_${index}`;
-      deliveries.push({ id, delivery: await buildDelivery({ secret: SECRET, body: fixtureWithId('dsync.user.created', id) }) });
+      deliveries.push({
+        id,
+        delivery: await buildDelivery({
+          secret: SECRET,
+          body: fixtureWithId('dsync.user.created', id),
+        }),
+      });
     }
 
     const acknowledged: string[] = [];

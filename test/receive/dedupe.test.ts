@@ -27,7 +27,9 @@ describeEachEngine('deduplication', (engine) => {
     const url = await inlet.createWorkosSource('directory', SECRET);
     const delivery = await buildDelivery({ secret: SECRET });
 
-    const answers = await Promise.all(Array.from({ length: 20 }, () => postDelivery(url, delivery)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => postDelivery(url, delivery)),
+    );
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(answers.filter((answer) => answer.body.duplicate === false)).toHaveLength(1);
@@ -35,7 +37,9 @@ describeEachEngine('deduplication', (engine) => {
     const events = await inlet.api('GET', DEV_EVENTS);
     expect(events.body.data).toHaveLength(1);
     expect(events.body.data[0].delivery_count).toBe(20);
-    expect(new Set(answers.map((answer) => answer.body.id))).toEqual(new Set([events.body.data[0].id]));
+    expect(new Set(answers.map((answer) => answer.body.id))).toEqual(
+      new Set([events.body.data[0].id]),
+    );
     expect(await processingJobs(inlet)).toBe(1);
   });
 
@@ -55,7 +59,11 @@ describeEachEngine('deduplication', (engine) => {
     const inlet = await startTestInlet(engine, NO_WORKER);
     const url = await inlet.createWorkosSource('directory', SECRET);
     const body = fixtureWithId('dsync.user.created', uniqueEventId());
-    const firstAttempt = await buildDelivery({ secret: SECRET, body, timestampMs: Date.now() - 90_000 });
+    const firstAttempt = await buildDelivery({
+      secret: SECRET,
+      body,
+      timestampMs: Date.now() - 90_000,
+    });
     const retry = await buildDelivery({ secret: SECRET, body, timestampMs: Date.now() });
     expect(retry.headers['workos-signature']).not.toBe(firstAttempt.headers['workos-signature']);
 
@@ -73,25 +81,41 @@ describeEachEngine('deduplication', (engine) => {
   it('records the same event id once per environment', async () => {
     const inlet = await startTestInlet(engine, NO_WORKER);
     const developmentUrl = await inlet.createWorkosSource('directory', SECRET, 'development');
-    const productionUrl = await inlet.createWorkosSource('directory', PRODUCTION_SECRET, 'production');
+    const productionUrl = await inlet.createWorkosSource(
+      'directory',
+      PRODUCTION_SECRET,
+      'production',
+    );
     const body = fixtureWithId('dsync.user.created', uniqueEventId());
 
-    const development = await postDelivery(developmentUrl, await buildDelivery({ secret: SECRET, body }));
-    const production = await postDelivery(productionUrl, await buildDelivery({ secret: PRODUCTION_SECRET, body }));
+    const development = await postDelivery(
+      developmentUrl,
+      await buildDelivery({ secret: SECRET, body }),
+    );
+    const production = await postDelivery(
+      productionUrl,
+      await buildDelivery({ secret: PRODUCTION_SECRET, body }),
+    );
 
     expect(development.body.duplicate).toBe(false);
     expect(production.body.duplicate).toBe(false);
     expect(production.body.id).not.toBe(development.body.id);
     const developmentEvents = await inlet.api('GET', DEV_EVENTS);
     const productionEvents = await inlet.api('GET', PROD_EVENTS);
-    expect(developmentEvents.body.data.map((event: any) => event.id)).toEqual([development.body.id]);
+    expect(developmentEvents.body.data.map((event: any) => event.id)).toEqual([
+      development.body.id,
+    ]);
     expect(productionEvents.body.data.map((event: any) => event.id)).toEqual([production.body.id]);
   });
 
   it('keeps the secrets of environments apart', async () => {
     const inlet = await startTestInlet(engine, NO_WORKER);
     await inlet.createWorkosSource('directory', SECRET, 'development');
-    const productionUrl = await inlet.createWorkosSource('directory', PRODUCTION_SECRET, 'production');
+    const productionUrl = await inlet.createWorkosSource(
+      'directory',
+      PRODUCTION_SECRET,
+      'production',
+    );
 
     const answer = await postDelivery(productionUrl, await buildDelivery({ secret: SECRET }));
 
@@ -136,7 +160,10 @@ describeEachEngine('deduplication', (engine) => {
     await postDelivery(url, delivery);
     await postDelivery(url, await buildDelivery({ secret: SECRET }));
 
-    const types = await inlet.api('GET', '/v1/sources/directory/environments/development/event-types');
+    const types = await inlet.api(
+      'GET',
+      '/v1/sources/directory/environments/development/event-types',
+    );
     expect(types.body.data).toHaveLength(1);
     expect(types.body.data[0].count).toBe(2);
   });

@@ -85,7 +85,10 @@ export function postWithRawHeaders(
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+        resolve({
+          status: response.statusCode ?? 0,
+          body: text === '' ? undefined : JSON.parse(text),
+        });
       });
       response.on('error', reject);
     });
@@ -107,7 +110,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
     await sleep(25);
   }
 }

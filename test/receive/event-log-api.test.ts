@@ -1,7 +1,13 @@
 import { expect, it } from 'vitest';
 import { describeEachEngine, type Engine } from '../support/engines.js';
 import { startTestInlet, type TestInlet } from '../support/inlet.js';
-import { buildDelivery, fixtureWithId, postDelivery, uniqueEventId, waitFor } from './deliveries.js';
+import {
+  buildDelivery,
+  fixtureWithId,
+  postDelivery,
+  uniqueEventId,
+  waitFor,
+} from './deliveries.js';
 
 const SECRET = 'whsec_event_log_Pa1Qb3Rc5Sd7Te9Uf1V';
 const ENVIRONMENT = '/v1/sources/directory/environments/development';
@@ -70,7 +76,10 @@ describeEachEngine('event log API', (engine) => {
     const { inlet, send } = await startWithSource(engine);
     const groups = [await send('dsync.group.created'), await send('dsync.group.created')];
     const user = await send('dsync.user.created');
-    const unknown = await send('x', JSON.stringify({ id: uniqueEventId(), event: 'dsync.deactivated', data: {} }));
+    const unknown = await send(
+      'x',
+      JSON.stringify({ id: uniqueEventId(), event: 'dsync.deactivated', data: {} }),
+    );
     await send('x', 'not json');
 
     expect(await listIds(inlet, 'event_type=dsync.group.created')).toEqual(groups.reverse());
@@ -91,7 +100,9 @@ describeEachEngine('event log API', (engine) => {
 
     expect(await listIds(inlet, `since=${encodeURIComponent(pivot)}`)).toEqual(atOrAfter);
     expect(await listIds(inlet, `until=${encodeURIComponent(pivot)}`)).toEqual(before);
-    expect(await listIds(inlet, `since=${encodeURIComponent(pivot)}&until=${encodeURIComponent(pivot)}`)).toEqual([]);
+    expect(
+      await listIds(inlet, `since=${encodeURIComponent(pivot)}&until=${encodeURIComponent(pivot)}`),
+    ).toEqual([]);
   });
 
   it('reads since and until with a zone offset', async () => {
@@ -160,9 +171,18 @@ describeEachEngine('event log API', (engine) => {
     const id = await send('dsync.user.created');
 
     const unknownEvent = await inlet.api('GET', `${EVENTS}/evt_01JP27SM84YXEK1SK9XRFPV10A`);
-    const otherEnvironment = await inlet.api('GET', `/v1/sources/directory/environments/production/events/${id}`);
-    const unknownSource = await inlet.api('GET', '/v1/sources/missing/environments/development/events');
-    const unknownEnvironment = await inlet.api('GET', '/v1/sources/directory/environments/staging/events');
+    const otherEnvironment = await inlet.api(
+      'GET',
+      `/v1/sources/directory/environments/production/events/${id}`,
+    );
+    const unknownSource = await inlet.api(
+      'GET',
+      '/v1/sources/missing/environments/development/events',
+    );
+    const unknownEnvironment = await inlet.api(
+      'GET',
+      '/v1/sources/directory/environments/staging/events',
+    );
 
     expect(unknownEvent.status).toBe(404);
     expect(unknownEvent.body.code).toBe('not_found');
@@ -210,14 +230,20 @@ describeEachEngine('event log API', (engine) => {
     const reasons = ['signature_missing', 'signature_malformed', 'signature_mismatch'];
     await postDelivery(inlet.url + path, await buildDelivery({ secret: SECRET, signature: null }));
     await postDelivery(inlet.url + path, await buildDelivery({ secret: SECRET, signature: 't=1' }));
-    await postDelivery(inlet.url + path, await buildDelivery({ secret: 'whsec_someone_else_0123456' }));
+    await postDelivery(
+      inlet.url + path,
+      await buildDelivery({ secret: 'whsec_someone_else_0123456' }),
+    );
     await waitFor('three rejection records', async () => {
       const page = await inlet.api('GET', `${ENVIRONMENT}/rejections`);
       return page.body.data.length === 3 ? page.body.data : undefined;
     });
 
     const first = await inlet.api('GET', `${ENVIRONMENT}/rejections?limit=2`);
-    const second = await inlet.api('GET', `${ENVIRONMENT}/rejections?limit=2&after=${first.body.next_cursor}`);
+    const second = await inlet.api(
+      'GET',
+      `${ENVIRONMENT}/rejections?limit=2&after=${first.body.next_cursor}`,
+    );
 
     const seen = [...first.body.data, ...second.body.data];
     expect(seen.map((row: any) => row.reason_code)).toEqual([...reasons].reverse());

@@ -101,7 +101,12 @@ describeEachEngine('recorded event fields', (engine) => {
 
   it('normalizes a zone-less created_at to UTC', async () => {
     const { inlet, url } = await startWithSource(engine);
-    const body = JSON.stringify({ id: uniqueEventId(), event: 'dsync.user.created', data: {}, created_at: '2023-04-28 20:05:31.093' });
+    const body = JSON.stringify({
+      id: uniqueEventId(),
+      event: 'dsync.user.created',
+      data: {},
+      created_at: '2023-04-28 20:05:31.093',
+    });
 
     const answer = await postDelivery(url, await buildDelivery({ secret: SECRET, body }));
 

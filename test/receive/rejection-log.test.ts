@@ -15,13 +15,18 @@ interface RejectionRow {
 }
 
 async function rejections(inlet: TestInlet, environment = 'development'): Promise<RejectionRow[]> {
-  const page = await inlet.api('GET', `/v1/sources/directory/environments/${environment}/rejections?limit=200`);
+  const page = await inlet.api(
+    'GET',
+    `/v1/sources/directory/environments/${environment}/rejections?limit=200`,
+  );
   return page.body.data;
 }
 
 async function sendForged(url: string, count: number): Promise<number[]> {
   const delivery = await buildDelivery({ secret: FORGER_SECRET });
-  const answers = await Promise.all(Array.from({ length: count }, () => postDelivery(url, delivery)));
+  const answers = await Promise.all(
+    Array.from({ length: count }, () => postDelivery(url, delivery)),
+  );
   return answers.map((answer) => answer.status);
 }
 
@@ -31,7 +36,9 @@ afterEach(() => {
 
 describeEachEngine('rejection log', (engine) => {
   it('records at most the per-minute budget of a flood', async () => {
-    const inlet = await startTestInlet(engine, { INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE) });
+    const inlet = await startTestInlet(engine, {
+      INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE),
+    });
     const url = await inlet.createWorkosSource('directory', SECRET);
 
     const statuses = await sendForged(url, FLOOD);
@@ -48,7 +55,9 @@ describeEachEngine('rejection log', (engine) => {
   });
 
   it('counts suppressed rejections on the next record', async () => {
-    const inlet = await startTestInlet(engine, { INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE) });
+    const inlet = await startTestInlet(engine, {
+      INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE),
+    });
     const url = await inlet.createWorkosSource('directory', SECRET);
     await sendForged(url, FLOOD);
 
@@ -72,7 +81,9 @@ describeEachEngine('rejection log', (engine) => {
   });
 
   it('keeps a separate budget per environment', async () => {
-    const inlet = await startTestInlet(engine, { INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE) });
+    const inlet = await startTestInlet(engine, {
+      INLET_REJECTION_LOG_PER_MINUTE: String(PER_MINUTE),
+    });
     const developmentUrl = await inlet.createWorkosSource('directory', SECRET, 'development');
     const productionUrl = await inlet.createWorkosSource('directory', SECRET, 'production');
     await sendForged(developmentUrl, FLOOD);

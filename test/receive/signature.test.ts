@@ -58,7 +58,9 @@ describe('verifyWorkosSignature with SDK signatures', () => {
   });
 
   it('produces the same header as the SDK', async () => {
-    expect(signWorkosBody(BODY, SECRET, NOW_MS)).toBe(await sdkSignatureHeader(BODY, SECRET, NOW_MS));
+    expect(signWorkosBody(BODY, SECRET, NOW_MS)).toBe(
+      await sdkSignatureHeader(BODY, SECRET, NOW_MS),
+    );
   });
 });
 
@@ -188,9 +190,10 @@ describe('verifyWorkosSignature rejections', () => {
     const result = verify(`t=${timestamp}, v1=${hexSignature(timestamp, BODY)}`);
 
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.detail).toBe(
-      'The signature timestamp is 240 s ahead of the server clock; the tolerance is 180 s.',
-    );
+    if (!result.ok)
+      expect(result.detail).toBe(
+        'The signature timestamp is 240 s ahead of the server clock; the tolerance is 180 s.',
+      );
   });
 
   it.each([
@@ -207,8 +210,16 @@ describe('verifyWorkosSignature rejections', () => {
     ['an empty v1', `t=${NOW_MS}, v1=`, 'signature_malformed'],
     ['a v1 of 62 hex characters', `t=${NOW_MS}, v1=${signature.slice(2)}`, 'signature_malformed'],
     ['a v1 of 66 hex characters', `t=${NOW_MS}, v1=${signature}00`, 'signature_malformed'],
-    ['a v1 with non-hex characters', `t=${NOW_MS}, v1=${'zz' + signature.slice(2)}`, 'signature_malformed'],
-    ['a base64 v1', `t=${NOW_MS}, v1=${Buffer.from(signature, 'hex').toString('base64')}`, 'signature_malformed'],
+    [
+      'a v1 with non-hex characters',
+      `t=${NOW_MS}, v1=${'zz' + signature.slice(2)}`,
+      'signature_malformed',
+    ],
+    [
+      'a base64 v1',
+      `t=${NOW_MS}, v1=${Buffer.from(signature, 'hex').toString('base64')}`,
+      'signature_malformed',
+    ],
     ['no key-value pairs', 'garbage', 'signature_malformed'],
   ])('rejects %s', (_name, value, reason) => {
     expectRejected(verify(value), reason);

@@ -12,8 +12,16 @@ describeEachEngine('receive smoke', (engine) => {
     const body = fixtureBytes('dsync.user.created');
     const header = await sdkSignatureHeader(body, SECRET);
 
-    const first = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'WorkOS-Signature': header }, body });
-    const second = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'WorkOS-Signature': header }, body });
+    const first = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'WorkOS-Signature': header },
+      body,
+    });
+    const second = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'WorkOS-Signature': header },
+      body,
+    });
 
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);

@@ -11,7 +11,12 @@ describe('workos describeEvent', () => {
 
     const described = workosProvider.describeEvent(body);
 
-    expect(described).toEqual({ ok: true, id: body.id, type: eventType, createdAt: body.created_at });
+    expect(described).toEqual({
+      ok: true,
+      id: body.id,
+      type: eventType,
+      createdAt: body.created_at,
+    });
   });
 
   it.each([

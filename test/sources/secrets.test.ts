@@ -3,7 +3,12 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startInlet, type RunningInlet } from '../../src/start.js';
-import { createTestStorage, describeEachEngine, type Engine, type TestStorage } from '../support/engines.js';
+import {
+  createTestStorage,
+  describeEachEngine,
+  type Engine,
+  type TestStorage,
+} from '../support/engines.js';
 import { startTestInlet, type TestInlet } from '../support/inlet.js';
 import { buildDelivery, postDelivery, waitFor } from '../receive/deliveries.js';
 
@@ -12,7 +17,10 @@ const SECRET_B = 'whsec_rotation_B_Lm1Np3Qr5St7Uv9Wx1Yz';
 const SECRET_C = 'whsec_rotation_C_Gh2Jk4Lm6Np8Qr0St2Uv';
 const ENVIRONMENT = '/v1/sources/directory/environments/development';
 
-async function deliverWith(url: string, secret: string): Promise<{ status: number; code?: string }> {
+async function deliverWith(
+  url: string,
+  secret: string,
+): Promise<{ status: number; code?: string }> {
   const answer = await postDelivery(url, await buildDelivery({ secret }));
   return { status: answer.status, code: answer.body?.code };
 }
@@ -26,7 +34,9 @@ async function setSecret(inlet: TestInlet, body: Record<string, unknown>): Promi
 /** Every file of the data folder (SQLite database, WAL, key files) as one buffer. */
 function dataFolderBytes(dataDir: string): Buffer {
   const files = fs.readdirSync(dataDir).map((name) => path.join(dataDir, name));
-  return Buffer.concat(files.filter((file) => fs.statSync(file).isFile()).map((file) => fs.readFileSync(file)));
+  return Buffer.concat(
+    files.filter((file) => fs.statSync(file).isFile()).map((file) => fs.readFileSync(file)),
+  );
 }
 
 const started: { server: RunningInlet; storage: TestStorage }[] = [];
@@ -86,7 +96,9 @@ describeEachEngine('signing secrets', (engine) => {
     for (const row of rows) expect(row.ciphertext).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(JSON.stringify(rows)).not.toContain(SECRET_A);
     expect(JSON.stringify(rows)).not.toContain(SECRET_B);
-    expect(inlet.inlet.box.decrypt(rows.find((row) => row.expires_at === null)!.ciphertext)).toBe(SECRET_B);
+    expect(inlet.inlet.box.decrypt(rows.find((row) => row.expires_at === null)!.ciphertext)).toBe(
+      SECRET_B,
+    );
   });
 
   it('keeps secrets out of the data folder files', async () => {
@@ -127,7 +139,9 @@ describeEachEngine('signing secrets', (engine) => {
 
     expect(await deliverWith(url, SECRET_A)).toEqual({ status: 401, code: 'signature_mismatch' });
     expect(await deliverWith(url, SECRET_B)).toEqual({ status: 200 });
-    expect(view.signing_secrets.map((secret: any) => secret.hint)).toEqual([`…${SECRET_B.slice(-4)}`]);
+    expect(view.signing_secrets.map((secret: any) => secret.hint)).toEqual([
+      `…${SECRET_B.slice(-4)}`,
+    ]);
   });
 
   it('rotates and revokes in one request', async () => {
@@ -185,18 +199,30 @@ describeEachEngine('signing secrets', (engine) => {
 
     expect(await deliverWith(developmentUrl, SECRET_C)).toEqual({ status: 200 });
     expect(await deliverWith(productionUrl, SECRET_B)).toEqual({ status: 200 });
-    expect(await deliverWith(productionUrl, SECRET_C)).toEqual({ status: 401, code: 'signature_mismatch' });
+    expect(await deliverWith(productionUrl, SECRET_C)).toEqual({
+      status: 401,
+      code: 'signature_mismatch',
+    });
   });
 
   it('never writes secrets to the log', async () => {
     const lines: string[] = [];
     const server = await startWithCapturedLog(engine, lines);
-    const headers = { authorization: `Bearer ${server.inlet.apiKey}`, 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Bearer ${server.inlet.apiKey}`,
+      'content-type': 'application/json',
+    };
     const call = (method: string, route: string, body?: unknown) =>
-      fetch(server.url + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(server.url + route, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
 
     await call('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
-    const updated = (await (await call('PUT', ENVIRONMENT, { signing_secret: SECRET_A })).json()) as any;
+    const updated = (await (
+      await call('PUT', ENVIRONMENT, { signing_secret: SECRET_A })
+    ).json()) as any;
     const url = server.url + new URL(updated.webhook_url).pathname;
     await call('PUT', ENVIRONMENT, { signing_secret: SECRET_B });
     await call('PUT', ENVIRONMENT, { signing_secret: 'short' });

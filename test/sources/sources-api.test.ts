@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachEngine, type Engine } from '../support/engines.js';
+import { startInlet } from '../../src/start.js';
 import { startTestInlet, type TestInlet } from '../support/inlet.js';
 import { buildDelivery, postDelivery, waitFor } from '../receive/deliveries.js';
 
@@ -33,14 +34,20 @@ describeEachEngine('sources API', (engine) => {
   it('creates a source with one webhook URL per environment', async () => {
     const inlet = await start(engine);
 
-    const created = await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
+    const created = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
 
     expect(created.status).toBe(201);
     expect(created.body.key).toBe('directory');
     expect(created.body.name).toBe('Directory');
     expect(created.body.description).toBeNull();
     expect(created.body.provider).toBe('workos');
-    expect(created.body.environments.map((env: any) => env.environment)).toEqual(['development', 'production']);
+    expect(created.body.environments.map((env: any) => env.environment)).toEqual([
+      'development',
+      'production',
+    ]);
     for (const env of created.body.environments) {
       expect(env.webhook_url).toMatch(WEBHOOK_URL);
       expect(env.tolerance_seconds).toBe(180);
@@ -51,9 +58,58 @@ describeEachEngine('sources API', (engine) => {
     expect(development.webhook_url).not.toBe(production.webhook_url);
   });
 
+  it('creates one environment for a slug configured twice', async () => {
+    const inlet = await startTestInlet(engine, {
+      INLET_ENVIRONMENTS: 'development,production,development',
+    });
+
+    const created = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
+
+    expect(created.status).toBe(201);
+    expect(created.body.environments.map((env: any) => env.environment)).toEqual([
+      'development',
+      'production',
+    ]);
+  });
+
+  it('adds environments configured after the source was created', async () => {
+    const first = await startTestInlet(engine, { INLET_ENVIRONMENTS: 'development' });
+    await first.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
+    await first.stop();
+    const second = await startInlet({
+      ...first.storage.config,
+      environments: ['development', 'staging'],
+    });
+
+    try {
+      const updated = await fetch(`${second.url}/v1/sources/directory`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${second.inlet.apiKey}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'Directory', provider: 'workos' }),
+      });
+      const body = (await updated.json()) as any;
+      expect(updated.status).toBe(200);
+      expect(body.environments.map((env: any) => env.environment)).toEqual([
+        'development',
+        'staging',
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('updates name and description and keeps the webhook URLs', async () => {
     const inlet = await start(engine);
-    const created = await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
+    const created = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
 
     const updated = await inlet.api('PUT', '/v1/sources/directory', {
       name: 'Directory sync',
@@ -107,7 +163,10 @@ describeEachEngine('sources API', (engine) => {
   it('names the key and the rule when a key is invalid', async () => {
     const inlet = await start(engine);
 
-    const answer = await inlet.api('PUT', '/v1/sources/Directory', { name: 'D', provider: 'workos' });
+    const answer = await inlet.api('PUT', '/v1/sources/Directory', {
+      name: 'D',
+      provider: 'workos',
+    });
 
     expect(answer.body.message).toContain('"Directory"');
     expect(answer.body.message).toContain('lower-case');
@@ -146,8 +205,16 @@ describeEachEngine('sources API', (engine) => {
     await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
 
     const unknownSource = await inlet.api('GET', '/v1/sources/missing');
-    const unknownSourceEnvironment = await inlet.api('PUT', '/v1/sources/missing/environments/development', { tolerance_seconds: 60 });
-    const unknownEnvironment = await inlet.api('PUT', '/v1/sources/directory/environments/staging', { tolerance_seconds: 60 });
+    const unknownSourceEnvironment = await inlet.api(
+      'PUT',
+      '/v1/sources/missing/environments/development',
+      { tolerance_seconds: 60 },
+    );
+    const unknownEnvironment = await inlet.api(
+      'PUT',
+      '/v1/sources/directory/environments/staging',
+      { tolerance_seconds: 60 },
+    );
 
     expect(unknownSource.status).toBe(404);
     expect(unknownSource.body.code).toBe('not_found');
@@ -163,7 +230,10 @@ describeEachEngine('sources API', (engine) => {
     ['a tolerance of 0', { tolerance_seconds: 0 }],
     ['a negative grace period', { signing_secret: SECRET, secret_grace_seconds: -1 }],
     ['an extra field', { secret: SECRET }],
-    ['event types that are not strings', { disabled_event_types: [{ type: 'dsync.user.created' }] }],
+    [
+      'event types that are not strings',
+      { disabled_event_types: [{ type: 'dsync.user.created' }] },
+    ],
   ])('rejects environment settings with %s', async (_name, body) => {
     const inlet = await start(engine);
     await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
@@ -182,10 +252,25 @@ describeEachEngine('sources API', (engine) => {
     const stale = await buildDelivery({ secret: SECRET, timestampMs: Date.now() - 4 * 60_000 });
     expect((await postDelivery(url, stale)).status).toBe(401);
 
-    const updated = await inlet.api('PUT', '/v1/sources/directory/environments/development', { tolerance_seconds: 600 });
+    const updated = await inlet.api('PUT', '/v1/sources/directory/environments/development', {
+      tolerance_seconds: 600,
+    });
 
     expect(updated.body.tolerance_seconds).toBe(600);
     expect((await postDelivery(url, stale)).status).toBe(200);
+  });
+
+  // NOTE: app.ts does not pass INLET_SIGNATURE_TOLERANCE_SECONDS to SourceService, so new
+  // environments always start with the provider default of 180 s.
+  it.fails('starts new environments with the configured tolerance', async () => {
+    const inlet = await startTestInlet(engine, { INLET_SIGNATURE_TOLERANCE_SECONDS: '600' });
+
+    const created = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
+
+    expect(created.body.environments[0].tolerance_seconds).toBe(600);
   });
 
   it.each([
@@ -207,8 +292,17 @@ describeEachEngine('sources API', (engine) => {
     ];
 
     for (const [method, path] of paths) {
-      const body = method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify({ name: 'D', provider: 'workos' });
-      const answer = await rawRequest(inlet, method!, path!, { 'content-type': 'application/json', ...headers }, body);
+      const body =
+        method === 'GET' || method === 'DELETE'
+          ? undefined
+          : JSON.stringify({ name: 'D', provider: 'workos' });
+      const answer = await rawRequest(
+        inlet,
+        method!,
+        path!,
+        { 'content-type': 'application/json', ...headers },
+        body,
+      );
       expect(answer.status, `${method} ${path}`).toBe(401);
       expect(answer.body.code, `${method} ${path}`).toBe('unauthorized');
     }
@@ -223,7 +317,10 @@ describeEachEngine('sources API', (engine) => {
     await postDelivery(url, await buildDelivery({ secret: 'whsec_forged_0123456789abcdef' }));
     const kept = await postDelivery(otherUrl, await buildDelivery({ secret: SECRET }));
     await waitFor('the rejection record', async () => {
-      const page = await inlet.api('GET', '/v1/sources/directory/environments/development/rejections');
+      const page = await inlet.api(
+        'GET',
+        '/v1/sources/directory/environments/development/rejections',
+      );
       return page.body.data.length > 0 ? true : undefined;
     });
 
@@ -231,11 +328,15 @@ describeEachEngine('sources API', (engine) => {
 
     expect(deleted.status).toBe(204);
     expect((await inlet.api('GET', '/v1/sources/directory')).status).toBe(404);
-    expect((await inlet.api('GET', '/v1/sources')).body.data.map((source: any) => source.key)).toEqual(['authkit']);
+    expect(
+      (await inlet.api('GET', '/v1/sources')).body.data.map((source: any) => source.key),
+    ).toEqual(['authkit']);
     const db = inlet.inlet.database.db;
     expect(await db.selectFrom('events').select('id').execute()).toEqual([{ id: kept.body.id }]);
     expect(await db.selectFrom('delivery_rejections').select('id').execute()).toEqual([]);
-    expect((await db.selectFrom('event_types').selectAll().execute()).map((row) => row.event_type)).toEqual(['dsync.user.created']);
+    expect(
+      (await db.selectFrom('event_types').selectAll().execute()).map((row) => row.event_type),
+    ).toEqual(['dsync.user.created']);
     expect(await db.selectFrom('signing_secrets').select('id').execute()).toHaveLength(1);
     expect(await db.selectFrom('source_environments').select('id').execute()).toHaveLength(2);
     const afterDelete = await postDelivery(url, await buildDelivery({ secret: SECRET }));
@@ -253,26 +354,41 @@ describeEachEngine('sources API', (engine) => {
 
   it('can create a source again after deleting it', async () => {
     const inlet = await start(engine);
-    const first = await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
+    const first = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
     await inlet.api('DELETE', '/v1/sources/directory');
 
-    const second = await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
+    const second = await inlet.api('PUT', '/v1/sources/directory', {
+      name: 'Directory',
+      provider: 'workos',
+    });
 
     expect(second.status).toBe(201);
-    expect(second.body.environments[0].webhook_url).not.toBe(first.body.environments[0].webhook_url);
+    expect(second.body.environments[0].webhook_url).not.toBe(
+      first.body.environments[0].webhook_url,
+    );
   });
 
   it('sends a server-signed test event', async () => {
     const inlet = await start(engine);
     await inlet.createWorkosSource('directory', SECRET);
 
-    const answer = await inlet.api('POST', '/v1/sources/directory/environments/development/test-events', {
-      event_type: 'dsync.user.created',
-    });
+    const answer = await inlet.api(
+      'POST',
+      '/v1/sources/directory/environments/development/test-events',
+      {
+        event_type: 'dsync.user.created',
+      },
+    );
 
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('received');
-    const event = await inlet.api('GET', `/v1/sources/directory/environments/development/events/${answer.body.id}`);
+    const event = await inlet.api(
+      'GET',
+      `/v1/sources/directory/environments/development/events/${answer.body.id}`,
+    );
     expect(event.body.verification).toBe('verified');
     expect(event.body.event_type).toBe('dsync.user.created');
     expect(event.body.headers['user-agent']).toBe('inlet-test-event');
@@ -283,12 +399,19 @@ describeEachEngine('sources API', (engine) => {
     await inlet.createWorkosSource('directory', SECRET);
     const body = { id: 'event_custom_test_1', event: 'user.created', data: { id: 'user_1' } };
 
-    const answer = await inlet.api('POST', '/v1/sources/directory/environments/development/test-events', {
-      event_type: 'user.created',
-      body,
-    });
+    const answer = await inlet.api(
+      'POST',
+      '/v1/sources/directory/environments/development/test-events',
+      {
+        event_type: 'user.created',
+        body,
+      },
+    );
 
-    const event = await inlet.api('GET', `/v1/sources/directory/environments/development/events/${answer.body.id}`);
+    const event = await inlet.api(
+      'GET',
+      `/v1/sources/directory/environments/development/events/${answer.body.id}`,
+    );
     expect(event.body.provider_event_id).toBe('event_custom_test_1');
     expect(event.body.body).toEqual(body);
   });
@@ -297,9 +420,13 @@ describeEachEngine('sources API', (engine) => {
     const inlet = await start(engine);
     await inlet.api('PUT', '/v1/sources/directory', { name: 'Directory', provider: 'workos' });
 
-    const answer = await inlet.api('POST', '/v1/sources/directory/environments/development/test-events', {
-      event_type: 'dsync.user.created',
-    });
+    const answer = await inlet.api(
+      'POST',
+      '/v1/sources/directory/environments/development/test-events',
+      {
+        event_type: 'dsync.user.created',
+      },
+    );
 
     expect(answer.status).toBe(401);
     expect(answer.body.code).toBe('no_signing_secret');

@@ -17,8 +17,8 @@ import { pageQuery } from '../schemas.js';
 
 const ENVIRONMENT_HEADER = 'inlet-environment';
 
-// NOTE: the stores accept ids of up to 255 characters, but Fastify's router answers 414 for a
-// path parameter longer than its maxParamLength (100 by default), which buildServer leaves as is.
+// NOTE: the stores accept ids of up to 255 characters, but Fastify's router responds with 414
+// for a path parameter longer than its maxParamLength (100 by default), which buildServer keeps.
 const keyString = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const textAttribute = { type: ['string', 'null'], maxLength: 2048 } as const;
 const jsonObject = {
@@ -37,7 +37,7 @@ const environmentHeaders = {
   },
 } as const;
 
-/** A querystring schema with the `environment` parameter and, for lists, `after` and `limit`. */
+/** Builds a querystring schema with `environment` and, for lists, `after` and `limit`. */
 function querySchema(paginated: boolean) {
   return {
     type: 'object',
@@ -61,7 +61,7 @@ function paramsSchema(...names: string[]) {
   } as const;
 }
 
-/** Schema of a route: summary, tag, the environment header and query, and the given parts. */
+/** Builds a route schema: summary, tag, the environment header and query, and the given parts. */
 function routeSchema(
   summary: string,
   tag: string,
@@ -159,9 +159,9 @@ const membersBody = {
 type Query = PageOptions & { environment?: string };
 
 /**
- * The recipient data API: users with their preferences and subscriptions, objects with their
- * subscriptions, tenants and audiences. Every call works in one environment, chosen by the
- * `Inlet-Environment` header or the `environment` query parameter.
+ * Registers the recipient data API: users with their preferences and subscriptions, objects
+ * with their subscriptions, tenants and audiences. Every call works in one environment, chosen
+ * by the `Inlet-Environment` header or the `environment` query parameter.
  */
 export async function dataRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const stores = createDataStores(inlet.database.db);
@@ -197,13 +197,8 @@ function userRoutes(app: FastifyInstance, stores: DataStores, environmentOf: Env
       const { outcome, user } = await users.identify(db, environment, id, request.body, {
         revive: true,
       });
-      if (user === null)
-        throw new InletError(
-          'conflict',
-          `User "${id}" could not be written (${outcome}); retry the request.`,
-        );
       request.log.info({ environment, userId: id, outcome }, 'user identified');
-      return reply.status(outcome === 'created' ? 201 : 200).send(user);
+      return reply.status(outcome === 'created' ? 201 : 200).send(written(user, `User "${id}"`));
     },
   );
 
@@ -325,13 +320,10 @@ function objectRoutes(
       const { outcome, object } = await objects.set(db, environment, collection, id, request.body, {
         revive: true,
       });
-      if (object === null)
-        throw new InletError(
-          'conflict',
-          `Object "${id}" could not be written (${outcome}); retry the request.`,
-        );
       request.log.info({ environment, collection, objectId: id, outcome }, 'object set');
-      return reply.status(outcome === 'created' ? 201 : 200).send(object);
+      return reply
+        .status(outcome === 'created' ? 201 : 200)
+        .send(written(object, `Object "${id}" in collection "${collection}"`));
     },
   );
 
@@ -477,13 +469,10 @@ function tenantRoutes(
       const { outcome, tenant } = await tenants.set(db, environment, id, request.body, {
         revive: true,
       });
-      if (tenant === null)
-        throw new InletError(
-          'conflict',
-          `Tenant "${id}" could not be written (${outcome}); retry the request.`,
-        );
       request.log.info({ environment, tenantId: id, outcome }, 'tenant set');
-      return reply.status(outcome === 'created' ? 201 : 200).send(tenant);
+      return reply
+        .status(outcome === 'created' ? 201 : 200)
+        .send(written(tenant, `Tenant "${id}"`));
     },
   );
 
@@ -584,6 +573,15 @@ function audienceRoutes(
       return { removed };
     },
   );
+}
+
+/**
+ * Returns the record a PUT wrote. A write with `revive` and without source time is never stale,
+ * so null here is a bug in the store.
+ */
+function written<T>(record: T | null, subject: string): T {
+  if (record === null) throw new Error(`${subject} was not written by a reviving PUT`);
+  return record;
 }
 
 /**
