@@ -27,7 +27,9 @@ export class DeliveryFactory {
     const marker = `"id": ${JSON.stringify(fixtureId)}`;
     const start = text.indexOf(marker);
     if (typeof fixtureId !== 'string' || start === -1) {
-      throw new Error(`The fixture ${fixtureFile} has no top-level "id": "<event id>" member to replace.`);
+      throw new Error(
+        `The fixture ${fixtureFile} has no top-level "id": "<event id>" member to replace.`,
+      );
     }
     this.prefix = Buffer.from(text.slice(0, start) + '"id": "');
     this.suffix = Buffer.from('"' + text.slice(start + marker.length));

@@ -76,9 +76,12 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         });
       },
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseMs: number) => {
-      latencyMicros.record(Math.max(1, Math.round(responseMs * 1000)));
-    });
+    instance.on(
+      'response',
+      (_client: unknown, _status: number, _bytes: number, responseMs: number) => {
+        latencyMicros.record(Math.max(1, Math.round(responseMs * 1000)));
+      },
+    );
   });
 }
 

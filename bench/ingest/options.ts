@@ -64,7 +64,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     logLevel: values['log-level'],
     ...(values.json === undefined ? {} : { jsonFile: values.json }),
     keep: values.keep,
-    ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: path.resolve(values['cpu-prof']) }),
+    ...(values['cpu-prof'] === undefined
+      ? {}
+      : { cpuProfileDir: path.resolve(values['cpu-prof']) }),
   };
 }
 

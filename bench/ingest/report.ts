@@ -7,12 +7,12 @@ export interface TargetResult {
   key: string;
   label: string;
   load: LoadResult;
-  /** 2xx answers during warm-up and measurement together, the figure the storage check uses. */
+  /** 2xx responses during warm-up and measurement together, the figure the storage check uses. */
   acknowledgedTotal: number;
   peakRssBytes: number;
   /** Server CPU time during the measured window divided by its length; 100 is one core. */
   serverCpuPercent: number;
-  /** Server CPU time during the measured window per 2xx answer, in microseconds. */
+  /** Server CPU time during the measured window per 2xx response, in microseconds. */
   serverCpuMicrosPerEvent: number;
   storage?: StorageCheck;
 }

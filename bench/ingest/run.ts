@@ -131,7 +131,7 @@ function printHeader(options: BenchOptions, fixture: string): void {
   );
 }
 
-/** Walks up from the compiled benchmark to the folder that holds bin/inlet.js. */
+/** Walks up from the compiled benchmark to the folder that contains bin/inlet.js. */
 function findRepoRoot(start: string): string {
   for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'bin/inlet.js'))) return dir;

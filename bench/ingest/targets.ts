@@ -12,7 +12,7 @@ import {
 
 export interface TargetContext {
   repoRoot: string;
-  /** Folder of the compiled benchmark, which holds the servers/ scripts. */
+  /** Folder of the compiled benchmark, which contains the servers/ scripts. */
   buildDir: string;
   /** Scratch folder for this target's data and log. */
   workDir: string;

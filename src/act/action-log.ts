@@ -26,15 +26,14 @@ export interface ActionLogView {
   updated_at: string;
 }
 
-export async function saveActionLog(exec: Executor, row: ActionLogRow): Promise<void> {
-  const { id, ...changes } = row;
-  await exec
-    .insertInto('action_logs')
-    .values(row)
-    .onConflict((conflict) =>
-      conflict.column('id').doUpdateSet({ ...changes, created_at: undefined }),
-    )
-    .execute();
+/** Inserts a new action log row, or updates the row of an earlier attempt. */
+export async function saveActionLog(exec: Executor, row: ActionLogRow, isNew: boolean): Promise<void> {
+  if (isNew) {
+    await exec.insertInto('action_logs').values(row).execute();
+    return;
+  }
+  const { id, event_id: _event, mapping_id: _mapping, run: _run, created_at: _created, ...changes } = row;
+  await exec.updateTable('action_logs').set(changes).where('id', '=', id).execute();
 }
 
 export async function actionLogsFor(exec: Executor, eventId: string): Promise<ActionLogView[]> {

@@ -2,10 +2,12 @@ import type { Inlet } from '../app.js';
 import { MappingService } from '../map/mapping-service.js';
 import { getProvider } from '../providers/registry.js';
 import { PROCESS_EVENT_JOB } from '../record/event-store.js';
-import { JobFailure } from '../queue/worker.js';
 import type { ActionServices } from './action-services.js';
 import { EventProcessor } from './processor.js';
 import { Replayer } from './replay.js';
+
+/** Events processed per transaction; larger batches commit less often but hold the lock longer. */
+const EVENT_BATCH_SIZE = 50;
 
 export interface ActionLayer {
   mappings: MappingService;
@@ -30,7 +32,7 @@ export function actionLayer(inlet: Inlet): ActionLayer {
 export function installActionLayer(inlet: Inlet, services: ActionServices): ActionLayer {
   const db = inlet.database.db;
   const mappings = new MappingService(db);
-  const processor = new EventProcessor(db, mappings, services);
+  const processor = new EventProcessor(db, mappings, services, inlet.queue);
   const layer: ActionLayer = {
     mappings,
     processor,
@@ -38,22 +40,10 @@ export function installActionLayer(inlet: Inlet, services: ActionServices): Acti
   };
   layers.set(inlet, layer);
 
-  inlet.jobHandlers.set(
-    PROCESS_EVENT_JOB,
-    async (payload: { eventId: string; run?: number }, _job, context) => {
-      const outcome = await processor.process(payload.eventId, {
-        run: payload.run ?? 0,
-        isLastAttempt: context.isLastAttempt,
-        log: context.log,
-      });
-      if (outcome?.retry) {
-        throw new JobFailure(
-          `Event ${payload.eventId} has actions that failed and will be retried`,
-          { retryable: true },
-        );
-      }
-    },
-  );
+  inlet.batchJobHandlers.set(PROCESS_EVENT_JOB, {
+    batchSize: EVENT_BATCH_SIZE,
+    handle: (jobs, log) => processor.processJobs(jobs, inlet.queue, log),
+  });
 
   inlet.sources.onSourceCreated(async (tx, source, environments, options) => {
     if (options.defaultMappings === false) return;

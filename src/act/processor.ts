@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ZodIssue } from 'zod';
-import type { Db } from '../db/database.js';
-import type { EventRow } from '../db/schema.js';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/database.js';
+import type { EventRow, JobRow } from '../db/schema.js';
 import { InletError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +10,7 @@ import { conditionsHold } from '../map/conditions.js';
 import type { MappingService, MappingView } from '../map/mapping-service.js';
 import type { EventContext } from '../map/path.js';
 import { resolveParameters } from '../map/resolve.js';
+import type { JobQueue } from '../queue/job-queue.js';
 import type { EventStatus } from '../record/event-store.js';
 import type { ActionServices } from './action-services.js';
 import {
@@ -18,6 +20,7 @@ import {
   type ActionLogView,
   type ActionStatus,
 } from './action-log.js';
+import { requiredParameters, type ActionType } from './action-types.js';
 import { executeAction, parseParameters } from './execute-action.js';
 
 export interface ProcessOptions {
@@ -25,6 +28,8 @@ export interface ProcessOptions {
   run: number;
   /** On the last attempt transient failures become final. */
   isLastAttempt: boolean;
+  /** Whether an earlier attempt of this run may have left action logs. */
+  retried: boolean;
   log: Logger;
 }
 
@@ -54,26 +59,34 @@ export class EventProcessor {
     private readonly db: Db,
     private readonly mappings: MappingService,
     private readonly services: ActionServices,
+    private readonly queue: JobQueue,
   ) {}
 
+  /** Processes one event in its own transaction (used by replays). */
   async process(eventId: string, options: ProcessOptions): Promise<ProcessOutcome | undefined> {
-    const event = await this.load(eventId);
+    const outcome = await this.db.transaction().execute((tx) => this.processIn(tx, eventId, options));
+    this.afterCommit();
+    return outcome;
+  }
+
+  /**
+   * Processes one event inside the caller's transaction. Each action runs under a savepoint, so
+   * a failed action is rolled back alone while the others and every action log row commit.
+   */
+  async processIn(tx: Tx, eventId: string, options: ProcessOptions): Promise<ProcessOutcome | undefined> {
+    const event = await this.load(tx, eventId);
     if (event === undefined) return undefined;
     const log = options.log.child({ eventId, eventType: event.row.event_type, run: options.run });
 
     if (event.row.event_type === null || event.disabledTypes.has(event.row.event_type)) {
-      await this.finish(eventId, 'skipped');
+      await this.finish(tx, eventId, 'skipped');
       log.info('event type is switched off; no actions run');
       return { eventId, status: 'skipped', actions: [], retry: false };
     }
 
-    const mappings = await this.mappings.forEvent(event.environmentId, event.row.event_type);
-    const previous = await this.previousLogs(eventId, options.run);
-    await this.db
-      .updateTable('events')
-      .set({ status: 'processing' })
-      .where('id', '=', eventId)
-      .execute();
+    const mappings = await this.mappings.forEvent(event.environmentId, event.row.event_type, tx);
+    // Earlier attempts of the same run left logs only when this is a retry.
+    const previous = options.retried ? await this.previousLogs(tx, eventId, options.run) : new Map<string, ActionLogRow>();
 
     const actions: ActionLogView[] = [];
     for (const mapping of mappings) {
@@ -82,17 +95,51 @@ export class EventProcessor {
         actions.push(toActionLogView(done));
         continue;
       }
-      actions.push(await this.runMapping(event, mapping, done, options, log));
+      actions.push(await this.runMapping(tx, event, mapping, done, options, log));
     }
 
     const retry = actions.some((action) => action.status === 'retrying');
     const status = retry ? 'processing' : eventStatus(actions);
-    if (!retry) await this.finish(eventId, status);
-    log.info(
-      { status, actions: actions.length, retry },
-      retry ? 'event processing will be retried' : 'event processed',
-    );
+    await this.finish(tx, eventId, status, !retry);
+    log.debug({ status, actions: actions.length, retry }, retry ? 'event processing will be retried' : 'event processed');
     return { eventId, status, actions, retry };
+  }
+
+  /**
+   * Processes a batch of `event.process` jobs in one transaction: one commit for many events is
+   * what lets SQLite and PostgreSQL keep up with directory sync bursts. Each event runs under a
+   * savepoint and completes or fails its job in the same transaction.
+   */
+  async processJobs(jobs: readonly JobRow[], queue: JobQueue, log: Logger): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const job of jobs) await this.processJob(tx, job, queue, log);
+    });
+    this.afterCommit();
+  }
+
+  private async processJob(tx: Tx, job: JobRow, queue: JobQueue, log: Logger): Promise<void> {
+    const payload = JSON.parse(job.payload) as { eventId: string; run?: number };
+    const jobLog = log.child({ jobId: job.id, attempt: `${job.attempts} of ${job.max_attempts}` });
+    await sql`savepoint event_job`.execute(tx);
+    try {
+      const outcome = await this.processIn(tx, payload.eventId, {
+        run: payload.run ?? 0,
+        isLastAttempt: job.attempts >= job.max_attempts,
+        retried: job.attempts > 1,
+        log: jobLog,
+      });
+      if (outcome?.retry) {
+        await queue.fail(job, `Event ${payload.eventId} has actions to retry`, { retryable: true }, tx);
+      } else {
+        await queue.complete(job, tx);
+      }
+      await sql`release savepoint event_job`.execute(tx);
+    } catch (error) {
+      await sql`rollback to savepoint event_job`.execute(tx);
+      await sql`release savepoint event_job`.execute(tx);
+      jobLog.error({ err: error, eventId: payload.eventId }, 'processing the event failed; the job will be retried');
+      await queue.fail(job, error instanceof Error ? error.message : String(error), { retryable: true }, tx);
+    }
   }
 
   /** Resolves and validates the mappings of an event without running them. */
@@ -114,12 +161,17 @@ export class EventProcessor {
         };
       }
       const resolved = resolveParameters(mapping.parameters, context);
+      const missing = missingParameters(mapping.action_type, resolved.values).map((field) => ({
+        field,
+        message: `${field}: required value did not resolve from the event`,
+      }));
       const parsed =
-        resolved.errors.length === 0
+        resolved.errors.length === 0 && missing.length === 0
           ? parseParameters(mapping.action_type, resolved.values)
           : undefined;
       const errors = [
         ...resolved.errors,
+        ...missing,
         ...(parsed && !parsed.success ? parsed.error.issues.map(issueToFieldError) : []),
       ];
       return {
@@ -132,6 +184,7 @@ export class EventProcessor {
   }
 
   private async runMapping(
+    tx: Tx,
     event: LoadedEvent,
     mapping: MappingView,
     previous: ActionLogRow | undefined,
@@ -139,32 +192,9 @@ export class EventProcessor {
     log: Logger,
   ): Promise<ActionLogView> {
     const started = performance.now();
-    const now = new Date().toISOString();
-    const row: ActionLogRow = previous ?? {
-      id: newId('act'),
-      event_id: event.row.id,
-      mapping_id: mapping.id,
-      run: options.run,
-      action_type: mapping.action_type,
-      parameters: JSON.stringify({
-        ...mapping.parameters,
-        ...(mapping.conditions.length ? { $conditions: mapping.conditions } : {}),
-      }),
-      resolved: null,
-      result: null,
-      status: 'failed',
-      error_code: null,
-      error_message: null,
-      attempts: 0,
-      duration_ms: 0,
-      created_at: now,
-      updated_at: now,
-    };
+    const row = previous ?? newActionLog(event.row.id, mapping, options.run);
     row.attempts += 1;
-    const finish = async (
-      status: ActionStatus,
-      fields: Partial<ActionLogRow>,
-    ): Promise<ActionLogView> => {
+    const finish = async (status: ActionStatus, fields: Partial<ActionLogRow>): Promise<ActionLogView> => {
       Object.assign(row, {
         status,
         error_code: null,
@@ -173,7 +203,7 @@ export class EventProcessor {
         duration_ms: Math.round(performance.now() - started),
         updated_at: new Date().toISOString(),
       });
-      await saveActionLog(this.db, row);
+      await saveActionLog(tx, row, previous === undefined);
       return toActionLogView(row);
     };
 
@@ -183,82 +213,54 @@ export class EventProcessor {
     const resolved = resolveParameters(mapping.parameters, event.context);
     row.resolved = JSON.stringify(resolved.values);
     if (resolved.errors.length > 0) {
-      return finish('failed', {
-        error_code: 'parameter_invalid',
-        error_message: resolved.errors.map((error) => error.message).join('; '),
-      });
+      const message = resolved.errors.map((error) => error.message).join('; ');
+      return finish('failed', { error_code: 'parameter_invalid', error_message: message });
+    }
+    const missing = missingParameters(mapping.action_type, resolved.values);
+    if (missing.length > 0) {
+      const message = missing.map((name) => `${name}: required value did not resolve from the event`).join('; ');
+      return finish('skipped', { error_code: 'parameter_missing', error_message: message });
     }
     const parsed = parseParameters(mapping.action_type, resolved.values);
     if (!parsed.success) {
-      const missing = parsed.error.issues.filter(isMissingValue);
-      const code =
-        missing.length === parsed.error.issues.length ? 'parameter_missing' : 'parameter_invalid';
-      const message = parsed.error.issues.map((issue) => describeIssue(issue)).join('; ');
-      return finish(code === 'parameter_missing' ? 'skipped' : 'failed', {
-        error_code: code,
-        error_message: message,
-      });
+      const message = parsed.error.issues.map(describeIssue).join('; ');
+      return finish('failed', { error_code: 'parameter_invalid', error_message: message });
     }
 
+    const scope = { exec: tx, environment: event.environment, eventId: event.row.id, mappingId: mapping.id, actionLogId: row.id };
+    await sql`savepoint action`.execute(tx);
     try {
-      const result = await this.db.transaction().execute(async (tx) => {
-        const output = await executeAction(
-          mapping.action_type,
-          parsed.data as never,
-          {
-            exec: tx,
-            environment: event.environment,
-            eventId: event.row.id,
-            mappingId: mapping.id,
-            actionLogId: row.id,
-          },
-          this.services,
-        );
-        Object.assign(row, {
-          status: output.outcome === 'stale' ? 'skipped' : 'succeeded',
-          result: JSON.stringify(output),
-          error_code: null,
-          error_message: null,
-          duration_ms: Math.round(performance.now() - started),
-          updated_at: new Date().toISOString(),
-        });
-        await saveActionLog(tx, row);
-        return output;
-      });
-      log.debug(
-        { mappingId: mapping.id, actionType: mapping.action_type, outcome: result.outcome },
-        'action ran',
-      );
-      return toActionLogView(row);
+      const output = await executeAction(mapping.action_type, parsed.data as never, scope, this.services);
+      await sql`release savepoint action`.execute(tx);
+      log.debug({ mappingId: mapping.id, actionType: mapping.action_type, outcome: output.outcome }, 'action ran');
+      return finish(output.outcome === 'stale' ? 'skipped' : 'succeeded', { result: JSON.stringify(output) });
     } catch (error) {
-      if (error instanceof InletError && error.status < 500) {
-        log.warn(
-          { mappingId: mapping.id, actionType: mapping.action_type, code: error.code },
-          'action failed',
-        );
-        return finish('failed', { error_code: error.code, error_message: error.message });
-      }
-      const status = options.isLastAttempt ? 'failed' : 'retrying';
-      log.error(
-        {
-          err: error,
-          mappingId: mapping.id,
-          actionType: mapping.action_type,
-          attempt: row.attempts,
-        },
-        status === 'retrying'
-          ? 'action failed; the event will be retried'
-          : 'action failed on the last attempt',
-      );
-      return finish(status, {
-        error_code: 'action_error',
-        error_message: error instanceof Error ? error.message : String(error),
-      });
+      await sql`rollback to savepoint action`.execute(tx);
+      await sql`release savepoint action`.execute(tx);
+      return finish(...this.classifyFailure(error, mapping, row.attempts, options, log));
     }
   }
 
-  private async load(eventId: string): Promise<LoadedEvent | undefined> {
-    const row = await this.db
+  private classifyFailure(
+    error: unknown,
+    mapping: MappingView,
+    attempt: number,
+    options: ProcessOptions,
+    log: Logger,
+  ): [ActionStatus, Partial<ActionLogRow>] {
+    const context = { mappingId: mapping.id, actionType: mapping.action_type, attempt };
+    if (error instanceof InletError && error.status < 500) {
+      log.warn({ ...context, code: error.code }, 'action failed');
+      return ['failed', { error_code: error.code, error_message: error.message }];
+    }
+    const status = options.isLastAttempt ? 'failed' : 'retrying';
+    const message = status === 'retrying' ? 'action failed; the event will be retried' : 'action failed on the last attempt';
+    log.error({ ...context, err: error }, message);
+    return [status, { error_code: 'action_error', error_message: error instanceof Error ? error.message : String(error) }];
+  }
+
+  private async load(tx: Tx, eventId: string): Promise<LoadedEvent | undefined> {
+    const row = await tx
       .selectFrom('events')
       .innerJoin('source_environments as env', 'env.id', 'events.source_environment_id')
       .selectAll('events')
@@ -279,8 +281,8 @@ export class EventProcessor {
     };
   }
 
-  private async previousLogs(eventId: string, run: number): Promise<Map<string, ActionLogRow>> {
-    const rows = await this.db
+  private async previousLogs(tx: Tx, eventId: string, run: number): Promise<Map<string, ActionLogRow>> {
+    const rows = await tx
       .selectFrom('action_logs')
       .selectAll()
       .where('event_id', '=', eventId)
@@ -289,13 +291,40 @@ export class EventProcessor {
     return new Map(rows.map((row) => [row.mapping_id ?? '', row]));
   }
 
-  private async finish(eventId: string, status: EventStatus): Promise<void> {
-    await this.db
+  private async finish(tx: Tx, eventId: string, status: EventStatus, done = true): Promise<void> {
+    await tx
       .updateTable('events')
-      .set({ status, processed_at: new Date().toISOString() })
+      .set({ status, processed_at: done ? new Date().toISOString() : null })
       .where('id', '=', eventId)
       .execute();
   }
+
+  /** Wakes local workers for jobs that actions enqueued, such as workflow runs. */
+  private afterCommit(): void {
+    this.queue.notifyEnqueued();
+  }
+}
+
+function newActionLog(eventId: string, mapping: MappingView, run: number): ActionLogRow {
+  const now = new Date().toISOString();
+  const conditions = mapping.conditions.length > 0 ? { $conditions: mapping.conditions } : {};
+  return {
+    id: newId('act'),
+    event_id: eventId,
+    mapping_id: mapping.id,
+    run,
+    action_type: mapping.action_type,
+    parameters: JSON.stringify({ ...mapping.parameters, ...conditions }),
+    resolved: null,
+    result: null,
+    status: 'failed',
+    error_code: null,
+    error_message: null,
+    attempts: 0,
+    duration_ms: 0,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 /** processed when nothing failed, failed when every attempted action failed, else partially_failed. */
@@ -310,15 +339,12 @@ export function eventStatus(actions: readonly ActionLogView[]): EventStatus {
   return failed.length === attempted.length ? 'failed' : 'partially_failed';
 }
 
-function isMissingValue(issue: ZodIssue): boolean {
-  return issue.code === 'invalid_type' && issue.received === 'undefined';
+function missingParameters(type: ActionType, values: Record<string, unknown>): string[] {
+  return requiredParameters(type).filter((name) => values[name] === undefined || values[name] === null);
 }
 
 function describeIssue(issue: ZodIssue): string {
-  const field = issue.path.join('.') || 'parameters';
-  return isMissingValue(issue)
-    ? `${field}: required value did not resolve from the event`
-    : `${field}: ${issue.message}`;
+  return `${issue.path.join('.') || 'parameters'}: ${issue.message}`;
 }
 
 function issueToFieldError(issue: ZodIssue): { field: string; message: string } {

@@ -37,6 +37,7 @@ export class Replayer {
       const outcome = await this.processor.process(eventId, {
         run,
         isLastAttempt: true,
+        retried: false,
         log: this.log.child({ replay: true }),
       });
       if (outcome === undefined)

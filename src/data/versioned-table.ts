@@ -88,16 +88,30 @@ export class VersionedTable<Row extends StoredRow> {
    * tombstone too, so that an older create delivered late does not bring the record back.
    */
   async delete(tx: Tx, key: RowKey, sourceTime: string | undefined): Promise<DeleteOutcome> {
-    const existing = await this.lock(tx, key);
-    const plan = planDelete(existing, sourceTime);
-    const now = new Date().toISOString();
+    // Two attempts, as in `write`: a concurrent transaction may insert the row after our read, and
+    // then our tombstone insert does nothing; the second attempt deletes the row it inserted.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const existing = await this.lock(tx, key);
+      const plan = planDelete(existing, sourceTime);
+      if (plan !== 'missing') return this.applyDelete(tx, key, existing!, plan, sourceTime);
+      if (sourceTime === undefined) return 'not_found';
+      const now = new Date().toISOString();
+      if (await this.insertTombstone(tx, key, sourceTime, now)) return 'not_found';
+    }
+    throw new Error('Deleting a row failed: it was inserted and removed concurrently');
+  }
 
+  private async applyDelete(
+    tx: Tx,
+    key: RowKey,
+    existing: Row,
+    plan: Exclude<ReturnType<typeof planDelete>, 'missing'>,
+    sourceTime: string | undefined,
+  ): Promise<DeleteOutcome> {
+    const now = new Date().toISOString();
     switch (plan) {
       case 'stale':
         return 'stale';
-      case 'missing':
-        if (sourceTime !== undefined) await this.insertTombstone(tx, key, sourceTime, now);
-        return 'not_found';
       case 'already_deleted': {
         const deletedAt = tombstoneTime({ ...existing!, deleted_at: existing!.deleted_at! });
         if (sourceTime !== undefined && isLater(sourceTime, deletedAt)) {
@@ -229,13 +243,14 @@ export class VersionedTable<Row extends StoredRow> {
     key: RowKey,
     sourceTime: string,
     now: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const row = { ...key, ...this.tombstoneValues(sourceTime, now), created_at: now };
-    await db(tx)
+    const result = await db(tx)
       .insertInto(this.spec.table)
       .values(row)
       .onConflict((conflict) => conflict.columns(Object.keys(key)).doNothing())
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   private async set(tx: Tx, key: RowKey, values: Values): Promise<Row> {

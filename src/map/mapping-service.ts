@@ -40,8 +40,16 @@ export interface DefaultMapping extends MappingInput {
   key: string;
 }
 
-/** Stores and validates the action mappings of source environments. */
+const CACHE_TTL_MS = 1000;
+
+/**
+ * Stores and validates the action mappings of source environments. The active mappings of an
+ * event type are cached for one second, and changes made through this process clear the cache
+ * at once; other processes sharing a PostgreSQL database see a change within that second.
+ */
 export class MappingService {
+  private readonly cache = new Map<string, { mappings: MappingView[]; loadedAt: number }>();
+
   constructor(private readonly db: Db) {}
 
   /** Active mappings for one event type, in execution order. */
@@ -50,6 +58,10 @@ export class MappingService {
     eventType: string,
     exec: Db | Tx = this.db,
   ): Promise<MappingView[]> {
+    const key = `${environmentId} ${eventType}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined && Date.now() - cached.loadedAt < CACHE_TTL_MS) return cached.mappings;
+
     const rows = await exec
       .selectFrom('mappings')
       .selectAll()
@@ -57,7 +69,10 @@ export class MappingService {
       .where('event_type', '=', eventType)
       .where('active', '=', 1)
       .execute();
-    return sortForExecution(rows.map(toView));
+    const mappings = sortForExecution(rows.map(toView));
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { mappings, loadedAt: Date.now() });
+    return mappings;
   }
 
   async list(environmentId: string, filter: { event_type?: string } = {}): Promise<MappingView[]> {
@@ -112,6 +127,7 @@ export class MappingService {
       updated_at: now,
     };
     await exec.insertInto('mappings').values(row).execute();
+    this.cache.clear();
     return toView(row);
   }
 
@@ -142,12 +158,14 @@ export class MappingService {
       })
       .where('id', '=', id)
       .execute();
+    this.cache.clear();
     return this.get(environmentId, id);
   }
 
   async delete(environmentId: string, id: string): Promise<void> {
     await this.get(environmentId, id);
     await this.db.deleteFrom('mappings').where('id', '=', id).execute();
+    this.cache.clear();
   }
 
   /** Installs the defaults whose key is not present yet; returns the mappings it created. */

@@ -15,7 +15,9 @@ export interface Delivery {
 
 export interface DeliveryResponse {
   status: number;
-  body: { code: ErrorCode | 'not_found'; message: string } | { id: string; status: string; duplicate: boolean };
+  body:
+    | { code: ErrorCode | 'not_found'; message: string }
+    | { id: string; status: string; duplicate: boolean };
 }
 
 /** Headers that are never stored: credentials and the signature itself. */
@@ -37,7 +39,7 @@ export class IngestService {
     if (target === null) {
       return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
     }
-    // Fields spread into each log line: a pino child logger per request cost more than the spread.
+    // Spread into each log line, because a pino child logger per request costs more.
     const logFields = { source: target.sourceKey, environment: target.environment };
     const headers = storableHeaders(delivery.headers, target.provider.signatureHeader);
 
@@ -66,7 +68,14 @@ export class IngestService {
     }
     const described = target.provider.describeEvent(parsed.body);
     if (!described.ok) {
-      return this.recordInvalid(target, delivery, headers, described.reason, described.detail, logFields);
+      return this.recordInvalid(
+        target,
+        delivery,
+        headers,
+        described.reason,
+        described.detail,
+        logFields,
+      );
     }
 
     const status = initialStatus(target, described.type);
@@ -92,7 +101,11 @@ export class IngestService {
     );
     return {
       status: 200,
-      body: { id: result.eventId, status: result.duplicate ? 'duplicate' : status, duplicate: result.duplicate },
+      body: {
+        id: result.eventId,
+        status: result.duplicate ? 'duplicate' : status,
+        duplicate: result.duplicate,
+      },
     };
   }
 
@@ -116,7 +129,10 @@ export class IngestService {
       rawBody: delivery.rawBody,
       headers,
     });
-    delivery.log.info({ ...logFields, eventId: result.eventId, reason: code }, 'invalid delivery recorded');
+    delivery.log.info(
+      { ...logFields, eventId: result.eventId, reason: code },
+      'invalid delivery recorded',
+    );
     return { status: 400, body: { code, message } };
   }
 }

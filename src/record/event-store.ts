@@ -6,12 +6,14 @@ import {
   SqliteQueryCompiler,
   type CompiledQuery,
   type DatabaseConnection,
+  type Dialect,
   type Driver,
+  type Insertable,
 } from 'kysely';
 import { sqliteConnectionOf, type Db, type Tx } from '../db/database.js';
-import type { Database, EventRow, NewEvent } from '../db/schema.js';
+import type { Database, EventRow, JobsTable, NewEvent } from '../db/schema.js';
 import { newId } from '../ids.js';
-import type { JobQueue } from '../queue/job-queue.js';
+import type { JobQueue, NewJob } from '../queue/job-queue.js';
 
 /**
  * Status of a recorded event. `received` events have a processing job queued; the others need
@@ -58,7 +60,10 @@ export interface RecordResult {
   duplicate: boolean;
 }
 
-/** Most events committed in one transaction: 200 rows of 15 columns stay far below PostgreSQL's limit of 65,535 bind parameters. */
+/**
+ * Maximum number of events committed in one transaction. 200 rows of 15 columns stay far below
+ * PostgreSQL's limit of 65,535 bind parameters.
+ */
 const MAX_BATCH_SIZE = 200;
 
 interface PendingRecord {
@@ -98,7 +103,9 @@ export class EventStore {
   ) {
     const sqlite = sqliteConnectionOf(db);
     this.writer =
-      sqlite === undefined ? new KyselyBatchWriter(db, queue) : new SqliteBatchWriter(db, sqlite, queue);
+      sqlite === undefined
+        ? new KyselyBatchWriter(db, queue)
+        : new SqliteBatchWriter(db, sqlite, queue);
   }
 
   /**
@@ -153,7 +160,8 @@ export class EventStore {
 
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index];
-      if (outcome === undefined) item.reject(new Error('The event writer returned no outcome for this event.'));
+      if (outcome === undefined)
+        item.reject(new Error('The event writer returned no outcome for this event.'));
       else if (outcome.ok) item.resolve(outcome.result);
       else item.reject(outcome.error);
     }
@@ -168,21 +176,27 @@ export class EventStore {
  */
 class SqliteBatchWriter implements BatchWriter {
   readonly maxConcurrentBatches = 1;
+  private readonly jobs: JobRowRecorder;
   private readonly insertEvent: BetterSqlite3.Statement;
   private readonly upsertEventType: BetterSqlite3.Statement;
-  /** Statements compiled by Kysely per call (job inserts, duplicate counts), by SQL text. */
+  /** Statements compiled by Kysely on first use (job inserts, duplicate counts), by SQL text. */
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private readonly recorder = new QueryRecorder();
-  private readonly writeInTransaction: BetterSqlite3.Transaction<(items: PreparedEvent[]) => RecordResult[]>;
+  private compiledJobInsert: CompiledQuery | undefined;
+  private readonly writeInTransaction: BetterSqlite3.Transaction<
+    (items: PreparedEvent[]) => RecordResult[]
+  >;
 
   constructor(
     private readonly db: Db,
     private readonly sqlite: BetterSqlite3.Database,
-    private readonly queue: JobQueue,
+    queue: JobQueue,
   ) {
+    this.jobs = new JobRowRecorder(queue);
     const sample = eventRow({ event: SAMPLE_EVENT, now: new Date(0) }, 'evt_sample');
     this.insertEvent = sqlite.prepare(insertEventsQuery(db, [sample]).compile().sql);
-    this.upsertEventType = sqlite.prepare(upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql);
+    this.upsertEventType = sqlite.prepare(
+      upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql,
+    );
     this.writeInTransaction = sqlite.transaction((items: PreparedEvent[]) => this.writeAll(items));
   }
 
@@ -192,16 +206,11 @@ class SqliteBatchWriter implements BatchWriter {
     return this.db.connection().execute(async () => this.writeLocked(items));
   }
 
-  /** Builds the statement parameters before taking the lock; only the job insert needs Kysely. */
+  /** Builds the rows before taking the lock, so the locked part runs without awaiting. */
   private async prepare(pending: PendingRecord): Promise<PreparedEvent> {
-    const id = newId('evt');
-    const row = eventRow(pending, id);
-    let job: CompiledQuery | undefined;
-    if (pending.event.status === 'received') {
-      await this.queue.enqueue(this.recorder.db, processJob(id));
-      job = this.recorder.takeOne();
-    }
-    return { pending, id, row, job };
+    const row = eventRow(pending, newId('evt'));
+    if (pending.event.status !== 'received') return { pending, row };
+    return { pending, row, job: await this.jobs.rowFor(processJob(row.id)) };
   }
 
   // Savepoints would let one event fail inside the batch transaction, but SQLite then copies
@@ -209,7 +218,9 @@ class SqliteBatchWriter implements BatchWriter {
   // A failed batch is rare, so it is rolled back and its events are retried one at a time.
   private writeLocked(items: PreparedEvent[]): Outcome[] {
     if (this.sqlite.inTransaction) {
-      throw new Error('A transaction is already open on the SQLite connection outside Kysely; the events were not written.');
+      throw new Error(
+        'A transaction is already open on the SQLite connection outside Kysely; the events were not written.',
+      );
     }
     try {
       return this.writeTransaction(items).map((result) => ({ ok: true, result }));
@@ -233,7 +244,9 @@ class SqliteBatchWriter implements BatchWriter {
 
   private writeAll(items: PreparedEvent[]): RecordResult[] {
     const results = items.map((item) => this.writeOne(item));
-    const newRows = items.filter((_item, index) => !results[index]!.duplicate).map((item) => item.row);
+    const newRows = items
+      .filter((_item, index) => !results[index]!.duplicate)
+      .map((item) => item.row);
     for (const row of aggregateEventTypes(newRows)) this.upsertEventType.run(Object.values(row));
     return results;
   }
@@ -241,29 +254,31 @@ class SqliteBatchWriter implements BatchWriter {
   private writeOne(item: PreparedEvent): RecordResult {
     const { changes } = this.insertEvent.run(Object.values(item.row));
     if (changes === 0) return this.countDuplicate(item);
-    if (item.job !== undefined) this.run(item.job);
-    return { eventId: item.id, duplicate: false };
+    if (item.job !== undefined) this.insertJob(item.job);
+    return { eventId: item.row.id, duplicate: false };
   }
 
   private countDuplicate(item: PreparedEvent): RecordResult {
     const query = countDuplicateQuery(this.db, item.pending.event, item.row.received_at).compile();
     const existing = this.statement(query.sql).get(query.parameters) as { id: string } | undefined;
     if (existing === undefined) {
-      throw new Error(`Event ${item.pending.event.providerEventId} conflicted on insert but no row was found to count the duplicate.`);
+      throw new Error(
+        `Event ${item.pending.event.providerEventId} conflicted on insert but no row was found to count the duplicate.`,
+      );
     }
     return { eventId: existing.id, duplicate: true };
   }
 
-  private run(query: CompiledQuery): void {
-    this.statement(query.sql).run(query.parameters);
+  private insertJob(job: JobInsert): void {
+    // Rows from JobQueue.enqueue all have the same columns, so the SQL is compiled once.
+    const query = this.compiledJobInsert ?? insertJobsQuery(this.db, [job]).compile();
+    this.compiledJobInsert = query;
+    this.statement(query.sql).run(Object.values(job));
   }
 
   private statement(sql: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
-      // The texts come from a few fixed query shapes; the bound only guards against a change
-      // that would make them vary.
-      if (this.statements.size >= 64) this.statements.clear();
       statement = this.sqlite.prepare(sql);
       this.statements.set(sql, statement);
     }
@@ -273,25 +288,27 @@ class SqliteBatchWriter implements BatchWriter {
 
 interface PreparedEvent {
   pending: PendingRecord;
-  id: string;
   row: NewEvent;
-  /** The `event.process` job insert, exactly as JobQueue.enqueue compiled it. */
-  job?: CompiledQuery;
+  /** The `event.process` job row, present when the event is `received`. */
+  job?: JobInsert;
 }
 
 /**
- * Writes batches through Kysely: one multi-row insert per batch, so a PostgreSQL batch costs a
- * few round trips instead of several per event. If the batch transaction fails, each event is
- * retried in a transaction of its own, so one bad event does not fail the others.
+ * Writes batches through Kysely with one multi-row statement per table, so a PostgreSQL batch
+ * costs a handful of round trips whatever its size. If the batch transaction fails, each event
+ * is retried in a transaction of its own, so one bad event does not fail the others.
  */
 class KyselyBatchWriter implements BatchWriter {
-  // PostgreSQL commits run in parallel on the pool's connections (10 by default).
+  // PostgreSQL commits of separate batches run in parallel on the pool's connections.
   readonly maxConcurrentBatches = 4;
+  private readonly jobs: JobRowRecorder;
 
   constructor(
     private readonly db: Db,
-    private readonly queue: JobQueue,
-  ) {}
+    queue: JobQueue,
+  ) {
+    this.jobs = new JobRowRecorder(queue);
+  }
 
   async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
     if (batch.length > 1) {
@@ -299,7 +316,7 @@ class KyselyBatchWriter implements BatchWriter {
         const results = await this.db.transaction().execute((tx) => this.writeBatch(tx, batch));
         return results.map((result) => ({ ok: true, result }));
       } catch {
-        // The batch rolled back as a whole; the loop below writes each event alone.
+        // The batch rolled back as a whole; the events are retried one at a time below.
       }
     }
     return Promise.all(batch.map((pending) => this.writeAlone(pending)));
@@ -324,19 +341,18 @@ class KyselyBatchWriter implements BatchWriter {
 
     const results: RecordResult[] = [];
     for (const [index, row] of rows.entries()) {
-      if (insertedIds.has(row.id)) {
-        results.push({ eventId: row.id, duplicate: false });
-      } else {
-        results.push(await this.countDuplicate(tx, batch[index]!.event, row.received_at));
-      }
+      if (insertedIds.has(row.id)) results.push({ eventId: row.id, duplicate: false });
+      else results.push(await this.countDuplicate(tx, batch[index]!.event, row.received_at));
     }
 
     const newRows = rows.filter((row) => insertedIds.has(row.id));
     const eventTypes = aggregateEventTypes(newRows);
     if (eventTypes.length > 0) await upsertEventTypesQuery(tx, eventTypes).execute();
+    const jobs: JobInsert[] = [];
     for (const row of newRows) {
-      if (row.status === 'received') await this.queue.enqueue(tx, processJob(row.id));
+      if (row.status === 'received') jobs.push(await this.jobs.rowFor(processJob(row.id)));
     }
+    if (jobs.length > 0) await insertJobsQuery(tx, jobs).execute();
     return results;
   }
 
@@ -346,8 +362,8 @@ class KyselyBatchWriter implements BatchWriter {
   }
 }
 
-// Every row is built by this one function, so all rows have the same columns in the same order;
-// the SQLite writer relies on that to bind Object.values(row) to a statement prepared once.
+// Every row is built by this one function, so all rows have the same columns in the same order.
+// The SQLite writer relies on that to bind Object.values(row) to a statement prepared once.
 function eventRow(pending: Pick<PendingRecord, 'event' | 'now'>, id: string): NewEvent {
   const { event } = pending;
   const now = pending.now.toISOString();
@@ -398,18 +414,20 @@ function aggregateEventTypes(rows: readonly NewEvent[]): EventTypeRow[] {
       counted.last_event_id = row.id;
     }
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, row]) => row);
 }
 
 function insertEventsQuery(db: Db | Tx, rows: NewEvent[]) {
   return db
     .insertInto('events')
     .values(rows)
-    .onConflict((conflict) => conflict.columns(['source_environment_id', 'provider_event_id']).doNothing());
+    .onConflict((conflict) =>
+      conflict.columns(['source_environment_id', 'provider_event_id']).doNothing(),
+    );
 }
 
 // The update reads the new values from `excluded`, so the statement's parameters are exactly the
-// row's values in column order.
+// rows' values in column order.
 function upsertEventTypesQuery(db: Db | Tx, rows: EventTypeRow[]) {
   return db
     .insertInto('event_types')
@@ -432,14 +450,28 @@ function countDuplicateQuery(db: Db | Tx, event: IncomingEvent, now: string) {
     .returning('id');
 }
 
-function processJob(eventId: string) {
+// The conflict clause matches JobQueue.enqueue's, which skips a job whose dedupe key exists.
+function insertJobsQuery(db: Db | Tx, rows: JobInsert[]) {
+  return db
+    .insertInto('jobs')
+    .values(rows)
+    .onConflict((conflict) => conflict.column('dedupe_key').doNothing());
+}
+
+function processJob(eventId: string): NewJob {
   return { kind: PROCESS_EVENT_JOB, payload: { eventId } };
 }
 
 function compareDedupeKeys(a: NewEvent, b: NewEvent): number {
-  const left = `${a.source_environment_id}\u0000${a.provider_event_id ?? ''}`;
-  const right = `${b.source_environment_id}\u0000${b.provider_event_id ?? ''}`;
-  return left < right ? -1 : left > right ? 1 : 0;
+  return compareStrings(
+    `${a.source_environment_id}\u0000${a.provider_event_id ?? ''}`,
+    `${b.source_environment_id}\u0000${b.provider_event_id ?? ''}`,
+  );
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 const SAMPLE_EVENT: IncomingEvent = {
@@ -453,50 +485,77 @@ const SAMPLE_EVENT: IncomingEvent = {
   headers: {},
 };
 
+type JobInsert = Insertable<JobsTable>;
+
 /**
- * A SQLite Kysely instance that records each compiled query instead of running it, and returns
- * no rows. It lets the SQLite writer run JobQueue.enqueue's exact statement on a prepared
- * better-sqlite3 statement, so the job row keeps a single owner.
+ * Returns the row JobQueue.enqueue would insert for a job, so the store can insert the jobs of a
+ * batch together while JobQueue still decides their ids, timestamps and attempt limit. It runs
+ * enqueue against a Kysely instance whose driver records the compiled INSERT instead of running
+ * it, and reads the row back from the statement's columns and parameters.
  */
-class QueryRecorder {
-  readonly db: Kysely<Database>;
+// TODO: Replace with a multi-row JobQueue.enqueueMany(tx, jobs) once the queue offers one.
+class JobRowRecorder {
+  private readonly db: Kysely<Database>;
   private readonly recorded: CompiledQuery[] = [];
+  // Calls run one at a time, so the recorded statement is always the current call's.
+  private tail: Promise<unknown> = Promise.resolve();
 
-  constructor() {
-    const connection: DatabaseConnection = {
-      executeQuery: async (query) => {
-        this.recorded.push(query);
-        return { rows: [] };
-      },
-      streamQuery: async function* () {
-        throw new Error('The query recorder cannot stream.');
-      },
-    };
-    const driver: Driver = {
-      init: async () => {},
-      acquireConnection: async () => connection,
-      beginTransaction: async () => {},
-      commitTransaction: async () => {},
-      rollbackTransaction: async () => {},
-      releaseConnection: async () => {},
-      destroy: async () => {},
-    };
-    this.db = new Kysely<Database>({
-      dialect: {
-        createAdapter: () => new SqliteAdapter(),
-        createDriver: () => driver,
-        createIntrospector: (db) => new SqliteIntrospector(db),
-        createQueryCompiler: () => new SqliteQueryCompiler(),
-      },
-    });
+  constructor(private readonly queue: JobQueue) {
+    this.db = new Kysely<Database>({ dialect: recordingDialect(this.recorded) });
   }
 
-  /** Returns the one query recorded since the last call; throws if there were more or none. */
-  takeOne(): CompiledQuery {
-    const queries = this.recorded.splice(0);
-    if (queries.length !== 1) {
-      throw new Error(`Expected one recorded query but found ${queries.length}; JobQueue.enqueue must stay a single INSERT.`);
+  rowFor(job: NewJob): Promise<JobInsert> {
+    const row = this.tail.then(() => this.record(job));
+    this.tail = row.catch(() => {});
+    return row;
+  }
+
+  private async record(job: NewJob): Promise<JobInsert> {
+    this.recorded.length = 0;
+    await this.queue.enqueue(this.db, job);
+    const [query, ...extra] = this.recorded.splice(0);
+    const node = query?.query;
+    if (
+      node?.kind !== 'InsertQueryNode' ||
+      node.columns?.length !== query!.parameters.length ||
+      extra.length > 0
+    ) {
+      throw new Error(
+        'JobQueue.enqueue no longer compiles to one INSERT with a parameter per column; the event store cannot batch its jobs.',
+      );
     }
-    return queries[0]!;
+    const entries = node.columns.map((column, index) => [
+      column.column.name,
+      query!.parameters[index],
+    ]);
+    return Object.fromEntries(entries) as JobInsert;
   }
+}
+
+/** A SQLite dialect whose driver stores each compiled query in `recorded` and returns no rows. */
+function recordingDialect(recorded: CompiledQuery[]): Dialect {
+  const connection: DatabaseConnection = {
+    executeQuery: async (query) => {
+      recorded.push(query);
+      return { rows: [] };
+    },
+    streamQuery: async function* () {
+      throw new Error('The recording driver cannot stream.');
+    },
+  };
+  const driver: Driver = {
+    init: async () => {},
+    acquireConnection: async () => connection,
+    beginTransaction: async () => {},
+    commitTransaction: async () => {},
+    rollbackTransaction: async () => {},
+    releaseConnection: async () => {},
+    destroy: async () => {},
+  };
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => driver,
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
 }

@@ -221,8 +221,8 @@ export class SourceService {
     const added: SourceEnvironmentRow[] = [];
     // A slug listed twice in INLET_ENVIRONMENTS must not insert a second row, which the
     // (source, environment) unique constraint would reject.
-    const wanted = new Set(this.options.environments);
-    for (const environment of [...wanted].filter((env) => !present.has(env))) {
+    const configured = new Set(this.options.environments);
+    for (const environment of [...configured].filter((env) => !present.has(env))) {
       const row: SourceEnvironmentRow = {
         id: newId('senv'),
         source_id: sourceId,

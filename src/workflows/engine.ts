@@ -165,14 +165,40 @@ export class WorkflowEngine {
   async tick(now: Date = new Date(this.now())): Promise<number> {
     let ran = 0;
     while (ran < MAX_TICK_JOBS) {
-      const jobs = await this.inlet.queue.claim(TICK_WORKER_ID, 20, TICK_LEASE_MS, now);
-      if (jobs.length === 0) return ran;
+      const batchRan = await this.tickBatchHandlers(now);
+      const jobs = await this.inlet.queue.claim(TICK_WORKER_ID, 20, TICK_LEASE_MS, now, {
+        except: [...this.inlet.batchJobHandlers.keys()],
+      });
       for (const job of jobs) await this.runClaimedJob(job);
-      ran += jobs.length;
+      ran += batchRan + jobs.length;
+      if (batchRan + jobs.length === 0) return ran;
     }
     throw new Error(
       `tick ran ${MAX_TICK_JOBS} jobs and jobs are still due; a job may keep scheduling itself`,
     );
+  }
+
+  /** Runs one batch of each kind that has a batch handler, as the worker does; returns the job count. */
+  private async tickBatchHandlers(now: Date): Promise<number> {
+    let ran = 0;
+    for (const [kind, handler] of this.inlet.batchJobHandlers) {
+      const jobs = await this.inlet.queue.claim(
+        TICK_WORKER_ID,
+        handler.batchSize,
+        TICK_LEASE_MS,
+        now,
+        { only: [kind] },
+      );
+      if (jobs.length === 0) continue;
+      ran += jobs.length;
+      try {
+        await handler.handle(jobs, this.inlet.log.child({ jobKind: kind, batch: jobs.length }));
+      } catch (error) {
+        for (const job of jobs)
+          await this.inlet.queue.fail(job, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return ran;
   }
 
   private async runClaimedJob(job: JobRow): Promise<void> {

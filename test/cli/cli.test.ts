@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeEachEngine, type Engine } from '../support/engines.js';
 import { startTestInlet, type TestInlet } from '../support/inlet.js';
 import { buildDelivery, postDelivery } from '../receive/deliveries.js';
@@ -10,6 +10,9 @@ import { ensureBuilt, runCli, type CliResult } from './processes.js';
 
 const SECRET = 'whsec_cli_development_Ud4Ve6Wf8Xg0Yh2Zi4';
 const PRODUCTION_SECRET = 'whsec_cli_production_Aj5Bk7Cl9Dm1En3Fo5';
+
+// Each test starts several Node processes, which takes seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 // An empty data folder, so the CLI never picks up a key from ./data of the checkout.
 let dataDir: string;
@@ -61,7 +64,7 @@ async function closedPort(): Promise<number> {
 }
 
 describeEachEngine('inlet CLI', (engine) => {
-  it('creates a source, sets a secret, sends and lists events', { timeout: 60_000 }, async () => {
+  it('creates a source, sets a secret, sends and lists events', { timeout: 120_000 }, async () => {
     const inlet = await start(engine);
 
     const created = await ok(inlet, ['sources', 'create', 'directory', '--name', 'Directory']);

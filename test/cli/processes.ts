@@ -38,7 +38,8 @@ export function runCli(
       [CLI, ...args],
       { cwd: REPO_ROOT, env: childEnv(options.env), timeout: 20_000 },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        let code: number | null = 0;
+        if (error !== null) code = typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
       },
     );

@@ -17,7 +17,7 @@ const EVENTS = '/v1/sources/directory/environments/development/events';
 const REJECTIONS = '/v1/sources/directory/environments/development/rejections';
 const MAX_BODY_BYTES = 2048;
 
-/** A valid delivery body well under the 2048-byte limit these tests set. */
+/** Returns a valid delivery body well under the 2048-byte limit these tests set. */
 function smallBody(): Buffer {
   return fixtureWithId('dsync.group.created', uniqueEventId());
 }
@@ -336,13 +336,25 @@ describeEachEngine('bad deliveries', (engine) => {
     expect((await inlet.api('GET', EVENTS)).body.data).toEqual([]);
   });
 
-  // NOTE: Fastify's router answers ids over 100 characters (its maxParamLength) itself, with
-  // 414 and its own FST_ERR_MAX_PARAM_LENGTH body, before the receive route runs.
-  it.fails('answers an ingest id over 100 characters with the same 404', async () => {
+  it('answers a long ingest id with the same 404', async () => {
     const { inlet } = await startWithSource(engine);
 
     const answer = await postDelivery(
-      `${inlet.url}/integrations/receive/${'x'.repeat(101)}`,
+      `${inlet.url}/integrations/receive/${'x'.repeat(300)}`,
+      await signed(smallBody()),
+    );
+
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({ code: 'not_found', message: 'Not found.' });
+  });
+
+  // NOTE: Fastify's router rejects a path parameter over its maxParamLength (1024 here) itself,
+  // with 414 and its own FST_ERR_MAX_PARAM_LENGTH body, before the receive route runs.
+  it.fails('answers an ingest id over 1024 characters with the same 404', async () => {
+    const { inlet } = await startWithSource(engine);
+
+    const answer = await postDelivery(
+      `${inlet.url}/integrations/receive/${'x'.repeat(1025)}`,
       await signed(smallBody()),
     );
 

@@ -59,7 +59,7 @@ export async function buildDelivery(options: DeliveryOptions): Promise<Delivery>
   return { body, headers: { ...headers, ...options.headers } };
 }
 
-/** Posts a delivery with fetch; returns the status and the parsed JSON answer. */
+/** Posts a delivery with fetch; returns the status and the parsed JSON body. */
 export async function postDelivery(url: string, delivery: Delivery): Promise<DeliveryAnswer> {
   const response = await fetch(url, {
     method: 'POST',
@@ -99,7 +99,7 @@ export function postWithRawHeaders(
 
 /**
  * Calls `probe` until it returns a value other than undefined, or throws after `timeoutMs`.
- * For writes the server finishes after it answered, such as the rejection log.
+ * For writes the server finishes after it responded, such as the rejection log.
  */
 export async function waitFor<T>(
   description: string,

@@ -31,7 +31,7 @@ async function setSecret(inlet: TestInlet, body: Record<string, unknown>): Promi
   return answer.body;
 }
 
-/** Every file of the data folder (SQLite database, WAL, key files) as one buffer. */
+/** Reads every file of the data folder (SQLite database, WAL, key files) into one buffer. */
 function dataFolderBytes(dataDir: string): Buffer {
   const files = fs.readdirSync(dataDir).map((name) => path.join(dataDir, name));
   return Buffer.concat(

@@ -13,11 +13,6 @@ function start(engine: Engine): Promise<TestInlet> {
   return startTestInlet(engine, { INLET_PUBLIC_URL: PUBLIC_URL, INLET_WORKER_CONCURRENCY: '0' });
 }
 
-/** The webhook URL of an environment, rewritten to the test server's address. */
-function localUrl(inlet: TestInlet, webhookUrl: string): string {
-  return inlet.url + new URL(webhookUrl).pathname;
-}
-
 async function rawRequest(
   inlet: TestInlet,
   method: string,

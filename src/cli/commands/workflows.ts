@@ -38,6 +38,7 @@ export function registerWorkflowCommands(
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const { data } = await client().request<{ data: WorkflowView[] }>('GET', '/v1/workflows');
+      if (options.json) return print(JSON.stringify(data, null, 2));
       const rows = data.map((workflow) => ({
         ...workflow,
         steps: workflow.steps.length,
@@ -46,8 +47,7 @@ export function registerWorkflowCommands(
       printRows(
         rows,
         ['key', 'name', 'active', 'steps', 'categories', 'version', 'updated_at'],
-        options.json ?? false,
-        data,
+        false,
       );
     });
 
