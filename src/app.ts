@@ -42,7 +42,10 @@ export interface CreateInletOptions {
  * Opens the database, applies migrations and builds the services. The worker is created but
  * not started: `startServer` starts it once the HTTP server is listening.
  */
-export async function createInlet(config: Config, options: CreateInletOptions = {}): Promise<Inlet> {
+export async function createInlet(
+  config: Config,
+  options: CreateInletOptions = {},
+): Promise<Inlet> {
   const log = options.log ?? createLogger(config.logLevel);
   const keys = loadKeys(config);
   const database = openDatabase(config, (error) =>
@@ -73,6 +76,7 @@ export async function createInlet(config: Config, options: CreateInletOptions = 
     environments: config.environments,
     publicUrl: config.publicUrl,
     secretGraceSeconds: config.secretGraceSeconds,
+    toleranceSeconds: config.signatureToleranceSeconds,
   });
   const events = new EventStore(db, queue);
   const ingest = new IngestService(

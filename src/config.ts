@@ -32,41 +32,39 @@ export const SETTINGS = {
     default: '',
     unit: 'postgres:// URL',
     description: 'PostgreSQL connection URL. Empty means the embedded SQLite database.',
-    schema: z
-      .string()
-      .refine((value) => value === '' || /^postgres(ql)?:\/\//.test(value), {
-        message: 'must start with postgres:// or postgresql://',
-      }),
+    schema: z.string().refine((value) => value === '' || /^postgres(ql)?:\/\//.test(value), {
+      message: 'must start with postgres:// or postgresql://',
+    }),
   },
   apiKey: {
     env: 'INLET_API_KEY',
+    secret: true,
     default: '',
     unit: 'string, at least 24 characters',
     description: 'Admin key for the management API. Empty means generate one on first start.',
-    schema: z
-      .string()
-      .refine((value) => value === '' || value.length >= 24, {
-        message: 'must be at least 24 characters long',
-      }),
+    schema: z.string().refine((value) => value === '' || value.length >= 24, {
+      message: 'must be at least 24 characters long',
+    }),
   },
   publicUrl: {
     env: 'INLET_PUBLIC_URL',
     default: '',
     unit: 'URL',
     description: 'Base of the webhook URLs shown to users. Empty means http://localhost:<PORT>.',
-    schema: z
-      .string()
-      .refine((value) => value === '' || /^https?:\/\/[^\s]+$/.test(value), {
-        message: 'must be an http:// or https:// URL',
-      }),
+    schema: z.string().refine((value) => value === '' || /^https?:\/\/[^\s]+$/.test(value), {
+      message: 'must be an http:// or https:// URL',
+    }),
   },
   encryptionKey: {
     env: 'INLET_ENCRYPTION_KEY',
+    secret: true,
     default: '',
     unit: '32 bytes as 64 hex characters or base64',
     description:
       'Key that encrypts secrets at rest. Empty means a key generated in the data folder.',
-    schema: z.string(),
+    schema: z.string().refine((value) => value === '' || isEncryptionKey(value), {
+      message: 'must be 32 bytes, written as 64 hex characters or as base64',
+    }),
   },
   environments: {
     env: 'INLET_ENVIRONMENTS',
@@ -78,8 +76,14 @@ export const SETTINGS = {
       .transform((value) => value.split(',').map((slug) => slug.trim()))
       .pipe(
         z
-          .array(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'each slug must match [a-z][a-z0-9_-]*'))
-          .min(1),
+          .array(
+            z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'each slug must match [a-z][a-z0-9_-]*'),
+          )
+          .min(1)
+          .refine(
+            (slugs) => new Set(slugs).size === slugs.length,
+            'each slug may appear only once',
+          ),
       ),
   },
   maxBodyBytes: {
@@ -87,7 +91,11 @@ export const SETTINGS = {
     default: String(1024 * 1024),
     unit: 'bytes',
     description: 'Largest webhook body accepted; larger deliveries get 413.',
-    schema: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024),
   },
   signatureToleranceSeconds: {
     env: 'INLET_SIGNATURE_TOLERANCE_SECONDS',
@@ -101,7 +109,11 @@ export const SETTINGS = {
     default: '86400',
     unit: 'seconds',
     description: 'How long a replaced signing secret stays valid after rotation.',
-    schema: z.coerce.number().int().min(0).max(30 * 86400),
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86400),
   },
   rejectionLogPerMinute: {
     env: 'INLET_REJECTION_LOG_PER_MINUTE',
@@ -156,15 +168,14 @@ export const SETTINGS = {
     env: 'INLET_OUTBOUND_ALLOW_HOSTS',
     default: '',
     unit: 'comma-separated hosts or CIDR ranges',
-    description: 'Private, loopback or link-local destinations that chat and webhook steps may call.',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter((entry) => entry !== ''),
-      ),
+    description:
+      'Private, loopback or link-local destinations that chat and webhook steps may call.',
+    schema: z.string().transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    ),
   },
   logLevel: {
     env: 'INLET_LOG_LEVEL',
@@ -194,13 +205,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
 
   for (const [name, setting] of Object.entries(SETTINGS)) {
-    const raw = env[setting.env] ?? setting.default;
+    // An empty variable counts as unset, as `PORT=` in a shell or an env file usually means.
+    const given = env[setting.env];
+    const raw = given === undefined || given === '' ? setting.default : given;
     const parsed = (setting.schema as z.ZodTypeAny).safeParse(raw);
     if (parsed.success) {
       values[name] = parsed.data;
     } else {
       const reason = parsed.error.issues.map((issue) => issue.message).join('; ');
-      problems.push(`${setting.env}=${JSON.stringify(raw)} is invalid: ${reason} (${setting.unit})`);
+      const shown = 'secret' in setting ? '(value hidden)' : JSON.stringify(raw);
+      problems.push(`${setting.env}=${shown} is invalid: ${reason} (${setting.unit})`);
     }
   }
   if (problems.length > 0) {
@@ -216,4 +230,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseKind: config.databaseUrl ? 'postgres' : 'sqlite',
     sqlitePath: path.join(dataDir, 'inlet.sqlite'),
   };
+}
+
+function isEncryptionKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
 }

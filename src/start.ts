@@ -16,7 +16,10 @@ export interface RunningInlet {
  * Starts a complete Inlet process: database, migrations, HTTP server, worker and retention
  * sweeper. Resolves once the server accepts deliveries.
  */
-export async function startInlet(config: Config, options: CreateInletOptions = {}): Promise<RunningInlet> {
+export async function startInlet(
+  config: Config,
+  options: CreateInletOptions = {},
+): Promise<RunningInlet> {
   const inlet = await createInlet(config, options);
   installModules(inlet);
   const app = await buildServer(inlet);
@@ -32,7 +35,10 @@ export async function startInlet(config: Config, options: CreateInletOptions = {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  inlet.log.info({ port, database: inlet.database.kind, publicUrl: config.publicUrl }, 'inlet started');
+  inlet.log.info(
+    { port, database: inlet.database.kind, publicUrl: config.publicUrl },
+    'inlet started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -122,5 +122,7 @@ function judgeStorage(inlet: TargetResult): TargetVerdict {
 }
 
 export function formatVerdicts(verdicts: readonly TargetVerdict[]): string {
-  return verdicts.map((verdict) => `${verdict.passed ? 'PASS' : 'FAIL'}  ${verdict.name} (${verdict.detail})`).join('\n');
+  return verdicts
+    .map((verdict) => `${verdict.passed ? 'PASS' : 'FAIL'}  ${verdict.name} (${verdict.detail})`)
+    .join('\n');
 }

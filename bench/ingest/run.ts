@@ -45,7 +45,9 @@ async function main(): Promise<void> {
         nodeArgs: profilingArgs(options, target.key),
         ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
       };
-      console.log(`\nRunning ${target.key}: ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`);
+      console.log(
+        `\nRunning ${target.key}: ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`,
+      );
       results.push(await measureTarget(target, context, options, fixture));
     }
   } finally {
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
   const verdicts = judgeTargets(results);
   console.log(formatVerdicts(verdicts));
   if (options.jsonFile !== undefined) {
-    fs.writeFileSync(options.jsonFile, JSON.stringify({ machine: describeMachine(), options, results, verdicts }, null, 2));
+    fs.writeFileSync(
+      options.jsonFile,
+      JSON.stringify({ machine: describeMachine(), options, results, verdicts }, null, 2),
+    );
   }
   if (verdicts.some((verdict) => !verdict.passed)) process.exitCode = 1;
 }
@@ -73,9 +78,17 @@ async function measureTarget(
   try {
     const deliveries = new DeliveryFactory(fixture, context.signingSecret);
     const acknowledgedIds = new Set<string>();
-    const load = { url: running.deliveryUrl, connections: options.connections, deliveries, acknowledgedIds };
+    const load = {
+      url: running.deliveryUrl,
+      connections: options.connections,
+      deliveries,
+      acknowledgedIds,
+    };
 
-    const warmup = options.warmupSeconds > 0 ? await runLoad({ ...load, durationSeconds: options.warmupSeconds }) : undefined;
+    const warmup =
+      options.warmupSeconds > 0
+        ? await runLoad({ ...load, durationSeconds: options.warmupSeconds })
+        : undefined;
     const cpuBefore = running.server.readCpuSeconds();
     const measured = await runLoad({ ...load, durationSeconds: options.durationSeconds });
     const cpuSeconds = running.server.readCpuSeconds() - cpuBefore;
@@ -106,7 +119,11 @@ async function measureTarget(
 
 function profilingArgs(options: BenchOptions, key: string): string[] {
   if (options.cpuProfileDir === undefined) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${key}.cpuprofile`];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${options.cpuProfileDir}`,
+    `--cpu-prof-name=${key}.cpuprofile`,
+  ];
 }
 
 function selectTargets(keys: readonly string[]): Target[] {

@@ -43,19 +43,26 @@ export async function findFreePort(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('Could not read the port of a probe server.');
+  if (address === null || typeof address === 'string')
+    throw new Error('Could not read the port of a probe server.');
   return address.port;
 }
 
 /** Starts the server and resolves once it answers HTTP on `readyPath`. */
 export async function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
   const log = fs.openSync(spec.logFile, 'a');
-  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), spec.script, ...(spec.args ?? [])], {
-    env: { ...process.env, ...spec.env },
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(spec.nodeArgs ?? []), spec.script, ...(spec.args ?? [])],
+    {
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', log, log],
+    },
+  );
   fs.closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
 
   const url = `http://127.0.0.1:${spec.port}`;
   try {
@@ -74,7 +81,11 @@ export async function startServerProcess(spec: ServerSpec): Promise<ServerProces
   };
 }
 
-async function waitUntilReady(spec: ServerSpec, url: string, exited: Promise<number | null>): Promise<void> {
+async function waitUntilReady(
+  spec: ServerSpec,
+  url: string,
+  exited: Promise<number | null>,
+): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => {
     exitCode = code;
@@ -82,7 +93,9 @@ async function waitUntilReady(spec: ServerSpec, url: string, exited: Promise<num
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(`The ${spec.name} server exited with code ${exitCode} before it was ready:\n${tail(spec.logFile)}`);
+      throw new Error(
+        `The ${spec.name} server exited with code ${exitCode} before it was ready:\n${tail(spec.logFile)}`,
+      );
     }
     try {
       await fetch(url + spec.readyPath);
@@ -91,7 +104,9 @@ async function waitUntilReady(spec: ServerSpec, url: string, exited: Promise<num
       await sleep(50);
     }
   }
-  throw new Error(`The ${spec.name} server did not answer on ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${tail(spec.logFile)}`);
+  throw new Error(
+    `The ${spec.name} server did not answer on ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${tail(spec.logFile)}`,
+  );
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -14,8 +14,14 @@ export interface StorageCheck {
 export function checkInletSqlite(file: string, acknowledgedIds: ReadonlySet<string>): StorageCheck {
   const database = new SqliteDatabase(file, { readonly: true });
   try {
-    const ids = database.prepare('SELECT provider_event_id AS id FROM events').pluck().all() as string[];
-    const jobs = database.prepare("SELECT count(*) FROM jobs WHERE kind = 'event.process'").pluck().get() as number;
+    const ids = database
+      .prepare('SELECT provider_event_id AS id FROM events')
+      .pluck()
+      .all() as string[];
+    const jobs = database
+      .prepare("SELECT count(*) FROM jobs WHERE kind = 'event.process'")
+      .pluck()
+      .get() as number;
     return compare(ids, acknowledgedIds, jobs);
   } finally {
     database.close();
@@ -23,12 +29,17 @@ export function checkInletSqlite(file: string, acknowledgedIds: ReadonlySet<stri
 }
 
 /** Compares an Inlet PostgreSQL database with the acknowledged event ids. */
-export async function checkInletPostgres(url: string, acknowledgedIds: ReadonlySet<string>): Promise<StorageCheck> {
+export async function checkInletPostgres(
+  url: string,
+  acknowledgedIds: ReadonlySet<string>,
+): Promise<StorageCheck> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const events = await client.query<{ id: string }>('SELECT provider_event_id AS id FROM events');
-    const jobs = await client.query<{ count: string }>("SELECT count(*) FROM jobs WHERE kind = 'event.process'");
+    const jobs = await client.query<{ count: string }>(
+      "SELECT count(*) FROM jobs WHERE kind = 'event.process'",
+    );
     return compare(
       events.rows.map((row) => row.id),
       acknowledgedIds,
@@ -40,7 +51,10 @@ export async function checkInletPostgres(url: string, acknowledgedIds: ReadonlyS
 }
 
 /** Compares the baseline server's SQLite file with the acknowledged event ids. */
-export function checkBaselineSqlite(file: string, acknowledgedIds: ReadonlySet<string>): StorageCheck {
+export function checkBaselineSqlite(
+  file: string,
+  acknowledgedIds: ReadonlySet<string>,
+): StorageCheck {
   const database = new SqliteDatabase(file, { readonly: true });
   try {
     const ids = database.prepare('SELECT id FROM webhook_events').pluck().all() as string[];
@@ -50,7 +64,11 @@ export function checkBaselineSqlite(file: string, acknowledgedIds: ReadonlySet<s
   }
 }
 
-function compare(storedIds: string[], acknowledgedIds: ReadonlySet<string>, processJobs: number | null): StorageCheck {
+function compare(
+  storedIds: string[],
+  acknowledgedIds: ReadonlySet<string>,
+  processJobs: number | null,
+): StorageCheck {
   const stored = new Set(storedIds);
   let missing = 0;
   for (const id of acknowledgedIds) if (!stored.has(id)) missing += 1;

@@ -142,11 +142,24 @@ async function startInlet(
 }
 
 /** Creates the `bench` WorkOS source through the management API; returns its webhook URL. */
-async function createWorkosSource(baseUrl: string, apiKey: string, secret: string): Promise<string> {
-  await callApi(baseUrl, apiKey, 'PUT', '/v1/sources/bench', { name: 'Benchmark', provider: 'workos' });
-  const environment = await callApi(baseUrl, apiKey, 'PUT', '/v1/sources/bench/environments/development', {
-    signing_secret: secret,
+async function createWorkosSource(
+  baseUrl: string,
+  apiKey: string,
+  secret: string,
+): Promise<string> {
+  await callApi(baseUrl, apiKey, 'PUT', '/v1/sources/bench', {
+    name: 'Benchmark',
+    provider: 'workos',
   });
+  const environment = await callApi(
+    baseUrl,
+    apiKey,
+    'PUT',
+    '/v1/sources/bench/environments/development',
+    {
+      signing_secret: secret,
+    },
+  );
   const webhookUrl = (environment as { webhook_url?: unknown }).webhook_url;
   if (typeof webhookUrl !== 'string') {
     throw new Error(`The environment response has no webhook_url: ${JSON.stringify(environment)}`);
@@ -154,7 +167,13 @@ async function createWorkosSource(baseUrl: string, apiKey: string, secret: strin
   return baseUrl + new URL(webhookUrl).pathname;
 }
 
-async function callApi(baseUrl: string, apiKey: string, method: string, route: string, body: unknown): Promise<unknown> {
+async function callApi(
+  baseUrl: string,
+  apiKey: string,
+  method: string,
+  route: string,
+  body: unknown,
+): Promise<unknown> {
   const response = await fetch(baseUrl + route, {
     method,
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -166,9 +185,13 @@ async function callApi(baseUrl: string, apiKey: string, method: string, route: s
 }
 
 /** Creates an empty database on the server at `context.postgresUrl` for one Inlet run. */
-async function createPostgresDatabase(context: TargetContext): Promise<{ url: string; drop(): Promise<void> }> {
+async function createPostgresDatabase(
+  context: TargetContext,
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (context.postgresUrl === undefined) {
-    throw new Error('The inlet-postgres target needs a server: pass --pg <url> or set INLET_TEST_DATABASE_URL.');
+    throw new Error(
+      'The inlet-postgres target needs a server: pass --pg <url> or set INLET_TEST_DATABASE_URL.',
+    );
   }
   const adminUrl = context.postgresUrl;
   const name = `inlet_bench_${process.pid}_${Date.now()}`;

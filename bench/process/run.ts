@@ -25,7 +25,9 @@ Options:
   --help                print this text`;
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const FIXTURE = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/workos/dsync.user.created.json'), 'utf8')) as { data: Record<string, unknown> };
+const FIXTURE = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'fixtures/workos/dsync.user.created.json'), 'utf8'),
+) as { data: Record<string, unknown> };
 const SECRET = 'whsec_bench_process_0123456789abcdef';
 const API_KEY = 'inlet_bench_process_admin_key_0123456789';
 
@@ -56,19 +58,36 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(USAGE);
   const pgUrl = values.pg ?? process.env.INLET_TEST_DATABASE_URL;
-  const targets = (values.targets ?? (pgUrl ? 'inlet-sqlite,inlet-postgres' : 'inlet-sqlite')).split(',');
-  const options = { events: Number(values.events), connections: Number(values.connections), workers: Number(values.workers), cpuProfileDir: values['cpu-prof'] };
+  const targets = (
+    values.targets ?? (pgUrl ? 'inlet-sqlite,inlet-postgres' : 'inlet-sqlite')
+  ).split(',');
+  const options = {
+    events: Number(values.events),
+    connections: Number(values.connections),
+    workers: Number(values.workers),
+    cpuProfileDir: values['cpu-prof'],
+  };
 
   const results: TargetResult[] = [];
   for (const target of targets) {
-    if (target === 'inlet-postgres' && !pgUrl) throw new Error('inlet-postgres needs --pg or INLET_TEST_DATABASE_URL');
+    if (target === 'inlet-postgres' && !pgUrl)
+      throw new Error('inlet-postgres needs --pg or INLET_TEST_DATABASE_URL');
     console.error(`running ${target} with ${options.events} events …`);
     results.push(await runTarget(target, options, pgUrl));
   }
   printReport(results, options);
 }
 
-async function runTarget(target: string, options: { events: number; connections: number; workers: number; cpuProfileDir?: string | undefined }, pgUrl: string | undefined): Promise<TargetResult> {
+async function runTarget(
+  target: string,
+  options: {
+    events: number;
+    connections: number;
+    workers: number;
+    cpuProfileDir?: string | undefined;
+  },
+  pgUrl: string | undefined,
+): Promise<TargetResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-process-'));
   const database = target === 'inlet-postgres' ? await createPgDatabase(pgUrl!) : undefined;
   const port = await findFreePort();
@@ -76,7 +95,9 @@ async function runTarget(target: string, options: { events: number; connections:
     name: target,
     script: path.join(ROOT, 'bin/inlet.js'),
     args: ['start'],
-    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir)}`] : [],
+    nodeArgs: options.cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir)}`]
+      : [],
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -94,7 +115,10 @@ async function runTarget(target: string, options: { events: number; connections:
 
   try {
     const url = await createSource(server);
-    const counter = target === 'inlet-postgres' ? pgCounter(database!.url) : sqliteCounter(path.join(scratch, 'inlet.sqlite'));
+    const counter =
+      target === 'inlet-postgres'
+        ? pgCounter(database!.url)
+        : sqliteCounter(path.join(scratch, 'inlet.sqlite'));
     const cpuBefore = server.readCpuSeconds();
     const started = performance.now();
     await sendAll(url, options.events, options.connections);
@@ -128,11 +152,14 @@ async function createSource(server: ServerProcess): Promise<string> {
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`${method} ${route} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as { webhook_url: string };
   };
   await call('PUT', '/v1/sources/bench', { name: 'Bench', provider: 'workos' });
-  const environment = await call('PUT', '/v1/sources/bench/environments/development', { signing_secret: SECRET });
+  const environment = await call('PUT', '/v1/sources/bench/environments/development', {
+    signing_secret: SECRET,
+  });
   return server.url + new URL(environment.webhook_url).pathname;
 }
 
@@ -147,11 +174,18 @@ async function sendAll(url: string, count: number, connections: number): Promise
         JSON.stringify({
           ...FIXTURE,
           id: `event_bench_${String(sequence).padStart(10, '0')}`,
-          data: { ...FIXTURE.data, id: `directory_user_bench_${sequence}`, email: `user${sequence}@bench.example` },
+          data: {
+            ...FIXTURE.data,
+            id: `directory_user_bench_${sequence}`,
+            email: `user${sequence}@bench.example`,
+          },
         }),
       );
       const timestamp = Date.now();
-      const signature = createHmac('sha256', SECRET).update(`${timestamp}.`).update(body).digest('hex');
+      const signature = createHmac('sha256', SECRET)
+        .update(`${timestamp}.`)
+        .update(body)
+        .digest('hex');
       const status = await post(url, body, `t=${timestamp}, v1=${signature}`, agent);
       if (status !== 200) throw new Error(`delivery ${sequence} answered ${status}`);
     }
@@ -162,10 +196,22 @@ async function sendAll(url: string, count: number, connections: number): Promise
 
 function post(url: string, body: Buffer, signature: string, agent: http.Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'workos-signature': signature, 'content-length': body.length } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'workos-signature': signature,
+          'content-length': body.length,
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -183,7 +229,12 @@ function sqliteCounter(file: string): Counter {
   const db = new SqliteDatabase(file, { readonly: true });
   db.pragma('busy_timeout = 5000');
   return {
-    processed: async () => (db.prepare(`select count(*) as n from events where status = 'processed'`).get() as { n: number }).n,
+    processed: async () =>
+      (
+        db.prepare(`select count(*) as n from events where status = 'processed'`).get() as {
+          n: number;
+        }
+      ).n,
     lagPercentiles: async () => percentiles(db.prepare(LAG_SQL).all() as LagRow[]),
     close: async () => {
       db.close();
@@ -194,7 +245,10 @@ function sqliteCounter(file: string): Counter {
 function pgCounter(url: string): Counter {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   return {
-    processed: async () => Number((await pool.query(`select count(*) as n from events where status = 'processed'`)).rows[0].n),
+    processed: async () =>
+      Number(
+        (await pool.query(`select count(*) as n from events where status = 'processed'`)).rows[0].n,
+      ),
     lagPercentiles: async () => percentiles((await pool.query(LAG_SQL)).rows as LagRow[]),
     close: () => pool.end(),
   };
@@ -206,15 +260,21 @@ interface LagRow {
 }
 
 function percentiles(rows: LagRow[]): { p50: number; p99: number; max: number } {
-  const lags = rows.map((row) => Date.parse(row.processed_at) - Date.parse(row.received_at)).sort((a, b) => a - b);
-  const at = (fraction: number) => lags[Math.min(lags.length - 1, Math.floor(fraction * lags.length))] ?? 0;
+  const lags = rows
+    .map((row) => Date.parse(row.processed_at) - Date.parse(row.received_at))
+    .sort((a, b) => a - b);
+  const at = (fraction: number) =>
+    lags[Math.min(lags.length - 1, Math.floor(fraction * lags.length))] ?? 0;
   return { p50: at(0.5), p99: at(0.99), max: lags[lags.length - 1] ?? 0 };
 }
 
 async function waitUntilProcessed(counter: Counter, expected: number): Promise<void> {
   const deadline = Date.now() + 10 * 60_000;
   while ((await counter.processed()) < expected) {
-    if (Date.now() > deadline) throw new Error(`only ${await counter.processed()} of ${expected} events were processed after 10 minutes`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${await counter.processed()} of ${expected} events were processed after 10 minutes`,
+      );
     await sleep(20);
   }
 }
@@ -238,11 +298,20 @@ async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop()
   };
 }
 
-function printReport(results: TargetResult[], options: { events: number; connections: number; workers: number }): void {
+function printReport(
+  results: TargetResult[],
+  options: { events: number; connections: number; workers: number },
+): void {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`bench/process: ${options.events} unique dsync.user.created deliveries, ${options.connections} connections, ${options.workers} worker slots`);
-  console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log('| target | acknowledged/s | end-to-end events/s | lag p50 ms | lag p99 ms | lag max ms | peak RSS MiB | server CPU ms/event |');
+  console.log(
+    `bench/process: ${options.events} unique dsync.user.created deliveries, ${options.connections} connections, ${options.workers} worker slots`,
+  );
+  console.log(
+    `machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  console.log(
+    '| target | acknowledged/s | end-to-end events/s | lag p50 ms | lag p99 ms | lag max ms | peak RSS MiB | server CPU ms/event |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const result of results) {
     console.log(

@@ -29,6 +29,7 @@ Options:
   --pg <url>          PostgreSQL server whose user may create databases
                       (default: INLET_TEST_DATABASE_URL)
   --workers <n>       INLET_WORKER_CONCURRENCY of the server (default: 8)
+  --server <file>     CLI script that starts the server (default: bin/inlet.js, which runs dist/)
   --help              print this text`;
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -44,6 +45,7 @@ const FIXTURE = JSON.parse(
 };
 
 interface Options {
+  server: string;
   triggers: number;
   deliveries: number;
   connections: number;
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       targets: { type: 'string' },
       pg: { type: 'string' },
       workers: { type: 'string', default: '8' },
+      server: { type: 'string', default: path.join(ROOT, 'bin/inlet.js') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   const pgUrl = values.pg ?? process.env.INLET_TEST_DATABASE_URL;
   const targets = (values.targets ?? (pgUrl ? 'sqlite,postgres' : 'sqlite')).split(',');
   const options: Options = {
+    server: path.resolve(values.server),
     triggers: Number(values.triggers),
     deliveries: Number(values.deliveries),
     connections: Number(values.connections),
@@ -111,7 +115,7 @@ async function runTarget(
   const port = await findFreePort();
   const server = await startServerProcess({
     name: target,
-    script: path.join(ROOT, 'bin/inlet.js'),
+    script: options.server,
     args: ['start'],
     env: {
       PORT: String(port),
@@ -272,7 +276,7 @@ function post(
           else
             reject(
               new Error(
-                `POST ${url} answered ${response.statusCode}: ${Buffer.concat(chunks).toString()}`,
+                `POST ${url} responded with ${response.statusCode}: ${Buffer.concat(chunks).toString()}`,
               ),
             );
         });
@@ -291,7 +295,9 @@ function api(server: ServerProcess) {
       body: JSON.stringify(body),
     });
     if (!response.ok)
-      throw new Error(`${method} ${route} answered ${response.status}: ${await response.text()}`);
+      throw new Error(
+        `${method} ${route} responded with ${response.status}: ${await response.text()}`,
+      );
     return response.json();
   };
 }

@@ -27,12 +27,23 @@ export interface ActionLogView {
 }
 
 /** Inserts a new action log row, or updates the row of an earlier attempt. */
-export async function saveActionLog(exec: Executor, row: ActionLogRow, isNew: boolean): Promise<void> {
+export async function saveActionLog(
+  exec: Executor,
+  row: ActionLogRow,
+  isNew: boolean,
+): Promise<void> {
   if (isNew) {
     await exec.insertInto('action_logs').values(row).execute();
     return;
   }
-  const { id, event_id: _event, mapping_id: _mapping, run: _run, created_at: _created, ...changes } = row;
+  const {
+    id,
+    event_id: _event,
+    mapping_id: _mapping,
+    run: _run,
+    created_at: _created,
+    ...changes
+  } = row;
   await exec.updateTable('action_logs').set(changes).where('id', '=', id).execute();
 }
 

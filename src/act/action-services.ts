@@ -45,6 +45,7 @@ export interface ActionServices {
       id: string,
       recipients: string[],
       properties?: Record<string, unknown>,
+      options?: { sourceTime?: string },
     ): Promise<number>;
     unsubscribe(
       exec: Executor,
@@ -52,6 +53,7 @@ export interface ActionServices {
       collection: string,
       id: string,
       recipients: string[],
+      options?: { sourceTime?: string },
     ): Promise<number>;
   };
   tenants: {

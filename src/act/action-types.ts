@@ -104,11 +104,13 @@ export const ACTION_SCHEMAS = {
       'at most 100 recipients per subscription call',
     ),
     properties,
+    source_time: isoTime,
   }),
   objects_unsubscribe: z.object({
     collection: z.string().min(1).max(255),
     id,
     recipients: userIds,
+    source_time: isoTime,
   }),
   audiences_add_member: z.object({
     audience: z.string().min(1).max(255),

@@ -126,8 +126,9 @@ const EXECUTORS: Executors = {
         params.id,
         params.recipients,
         params.properties,
+        params.source_time ? { sourceTime: params.source_time } : {},
       );
-      return { outcome: 'subscribed', ...target, count };
+      return { outcome: count === 0 ? 'stale' : 'subscribed', ...target, count };
     } catch (error) {
       // The object was deleted: a membership that arrives after its group's deletion is stale.
       if (error instanceof InletError && error.code === 'not_found')
@@ -143,9 +144,10 @@ const EXECUTORS: Executors = {
       params.collection,
       params.id,
       params.recipients,
+      params.source_time ? { sourceTime: params.source_time } : {},
     );
     return {
-      outcome: 'unsubscribed',
+      outcome: count === 0 && params.source_time ? 'stale' : 'unsubscribed',
       collection: params.collection,
       object_id: params.id,
       recipients: params.recipients,

@@ -64,7 +64,9 @@ export class EventProcessor {
 
   /** Processes one event in its own transaction (used by replays). */
   async process(eventId: string, options: ProcessOptions): Promise<ProcessOutcome | undefined> {
-    const outcome = await this.db.transaction().execute((tx) => this.processIn(tx, eventId, options));
+    const outcome = await this.db
+      .transaction()
+      .execute((tx) => this.processIn(tx, eventId, options));
     this.afterCommit();
     return outcome;
   }
@@ -73,7 +75,11 @@ export class EventProcessor {
    * Processes one event inside the caller's transaction. Each action runs under a savepoint, so
    * a failed action is rolled back alone while the others and every action log row commit.
    */
-  async processIn(tx: Tx, eventId: string, options: ProcessOptions): Promise<ProcessOutcome | undefined> {
+  async processIn(
+    tx: Tx,
+    eventId: string,
+    options: ProcessOptions,
+  ): Promise<ProcessOutcome | undefined> {
     const event = await this.load(tx, eventId);
     if (event === undefined) return undefined;
     const log = options.log.child({ eventId, eventType: event.row.event_type, run: options.run });
@@ -86,7 +92,9 @@ export class EventProcessor {
 
     const mappings = await this.mappings.forEvent(event.environmentId, event.row.event_type, tx);
     // Earlier attempts of the same run left logs only when this is a retry.
-    const previous = options.retried ? await this.previousLogs(tx, eventId, options.run) : new Map<string, ActionLogRow>();
+    const previous = options.retried
+      ? await this.previousLogs(tx, eventId, options.run)
+      : new Map<string, ActionLogRow>();
 
     const actions: ActionLogView[] = [];
     for (const mapping of mappings) {
@@ -101,7 +109,10 @@ export class EventProcessor {
     const retry = actions.some((action) => action.status === 'retrying');
     const status = retry ? 'processing' : eventStatus(actions);
     await this.finish(tx, eventId, status, !retry);
-    log.debug({ status, actions: actions.length, retry }, retry ? 'event processing will be retried' : 'event processed');
+    log.debug(
+      { status, actions: actions.length, retry },
+      retry ? 'event processing will be retried' : 'event processed',
+    );
     return { eventId, status, actions, retry };
   }
 
@@ -129,7 +140,12 @@ export class EventProcessor {
         log: jobLog,
       });
       if (outcome?.retry) {
-        await queue.fail(job, `Event ${payload.eventId} has actions to retry`, { retryable: true }, tx);
+        await queue.fail(
+          job,
+          `Event ${payload.eventId} has actions to retry`,
+          { retryable: true },
+          tx,
+        );
       } else {
         await queue.complete(job, tx);
       }
@@ -137,8 +153,16 @@ export class EventProcessor {
     } catch (error) {
       await sql`rollback to savepoint event_job`.execute(tx);
       await sql`release savepoint event_job`.execute(tx);
-      jobLog.error({ err: error, eventId: payload.eventId }, 'processing the event failed; the job will be retried');
-      await queue.fail(job, error instanceof Error ? error.message : String(error), { retryable: true }, tx);
+      jobLog.error(
+        { err: error, eventId: payload.eventId },
+        'processing the event failed; the job will be retried',
+      );
+      await queue.fail(
+        job,
+        error instanceof Error ? error.message : String(error),
+        { retryable: true },
+        tx,
+      );
     }
   }
 
@@ -194,7 +218,10 @@ export class EventProcessor {
     const started = performance.now();
     const row = previous ?? newActionLog(event.row.id, mapping, options.run);
     row.attempts += 1;
-    const finish = async (status: ActionStatus, fields: Partial<ActionLogRow>): Promise<ActionLogView> => {
+    const finish = async (
+      status: ActionStatus,
+      fields: Partial<ActionLogRow>,
+    ): Promise<ActionLogView> => {
       Object.assign(row, {
         status,
         error_code: null,
@@ -218,7 +245,9 @@ export class EventProcessor {
     }
     const missing = missingParameters(mapping.action_type, resolved.values);
     if (missing.length > 0) {
-      const message = missing.map((name) => `${name}: required value did not resolve from the event`).join('; ');
+      const message = missing
+        .map((name) => `${name}: required value did not resolve from the event`)
+        .join('; ');
       return finish('skipped', { error_code: 'parameter_missing', error_message: message });
     }
     const parsed = parseParameters(mapping.action_type, resolved.values);
@@ -227,13 +256,29 @@ export class EventProcessor {
       return finish('failed', { error_code: 'parameter_invalid', error_message: message });
     }
 
-    const scope = { exec: tx, environment: event.environment, eventId: event.row.id, mappingId: mapping.id, actionLogId: row.id };
+    const scope = {
+      exec: tx,
+      environment: event.environment,
+      eventId: event.row.id,
+      mappingId: mapping.id,
+      actionLogId: row.id,
+    };
     await sql`savepoint action`.execute(tx);
     try {
-      const output = await executeAction(mapping.action_type, parsed.data as never, scope, this.services);
+      const output = await executeAction(
+        mapping.action_type,
+        parsed.data as never,
+        scope,
+        this.services,
+      );
       await sql`release savepoint action`.execute(tx);
-      log.debug({ mappingId: mapping.id, actionType: mapping.action_type, outcome: output.outcome }, 'action ran');
-      return finish(output.outcome === 'stale' ? 'skipped' : 'succeeded', { result: JSON.stringify(output) });
+      log.debug(
+        { mappingId: mapping.id, actionType: mapping.action_type, outcome: output.outcome },
+        'action ran',
+      );
+      return finish(output.outcome === 'stale' ? 'skipped' : 'succeeded', {
+        result: JSON.stringify(output),
+      });
     } catch (error) {
       await sql`rollback to savepoint action`.execute(tx);
       await sql`release savepoint action`.execute(tx);
@@ -254,9 +299,18 @@ export class EventProcessor {
       return ['failed', { error_code: error.code, error_message: error.message }];
     }
     const status = options.isLastAttempt ? 'failed' : 'retrying';
-    const message = status === 'retrying' ? 'action failed; the event will be retried' : 'action failed on the last attempt';
+    const message =
+      status === 'retrying'
+        ? 'action failed; the event will be retried'
+        : 'action failed on the last attempt';
     log.error({ ...context, err: error }, message);
-    return [status, { error_code: 'action_error', error_message: error instanceof Error ? error.message : String(error) }];
+    return [
+      status,
+      {
+        error_code: 'action_error',
+        error_message: error instanceof Error ? error.message : String(error),
+      },
+    ];
   }
 
   private async load(tx: Tx, eventId: string): Promise<LoadedEvent | undefined> {
@@ -281,7 +335,11 @@ export class EventProcessor {
     };
   }
 
-  private async previousLogs(tx: Tx, eventId: string, run: number): Promise<Map<string, ActionLogRow>> {
+  private async previousLogs(
+    tx: Tx,
+    eventId: string,
+    run: number,
+  ): Promise<Map<string, ActionLogRow>> {
     const rows = await tx
       .selectFrom('action_logs')
       .selectAll()
@@ -340,7 +398,9 @@ export function eventStatus(actions: readonly ActionLogView[]): EventStatus {
 }
 
 function missingParameters(type: ActionType, values: Record<string, unknown>): string[] {
-  return requiredParameters(type).filter((name) => values[name] === undefined || values[name] === null);
+  return requiredParameters(type).filter(
+    (name) => values[name] === undefined || values[name] === null,
+  );
 }
 
 function describeIssue(issue: ZodIssue): string {

@@ -29,13 +29,21 @@ export class ApiClient {
 
   constructor(options: ClientOptions) {
     const config = loadConfig();
-    this.baseUrl = (options.url ?? process.env.INLET_URL ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
+    this.baseUrl = (
+      options.url ??
+      process.env.INLET_URL ??
+      `http://127.0.0.1:${config.port}`
+    ).replace(/\/+$/, '');
     this.apiKey = options.apiKey ?? (config.apiKey || readStoredApiKey(config.dataDir));
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     if (this.apiKey === undefined) {
-      throw new ApiError(0, 'unauthorized', 'No admin API key: pass --api-key, set INLET_API_KEY, or run the CLI where the server keeps its data folder.');
+      throw new ApiError(
+        0,
+        'unauthorized',
+        'No admin API key: pass --api-key, set INLET_API_KEY, or run the CLI where the server keeps its data folder.',
+      );
     }
     let response: Response;
     try {
@@ -48,13 +56,21 @@ export class ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw new ApiError(0, 'connection_failed', `Could not reach Inlet at ${this.baseUrl} (${(error as Error).message}). Is "inlet start" running?`);
+      throw new ApiError(
+        0,
+        'connection_failed',
+        `Could not reach Inlet at ${this.baseUrl} (${(error as Error).message}). Is "inlet start" running?`,
+      );
     }
     const text = await response.text();
     const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
     if (!response.ok) {
       const error = (parsed ?? {}) as { code?: string; message?: string };
-      throw new ApiError(response.status, error.code ?? 'http_error', error.message ?? `HTTP ${response.status}`);
+      throw new ApiError(
+        response.status,
+        error.code ?? 'http_error',
+        error.message ?? `HTTP ${response.status}`,
+      );
     }
     return parsed as T;
   }

@@ -11,12 +11,22 @@ import { cliExtensions } from './extensions.js';
 
 const program = new Command('inlet')
   .description('Receive, verify and record provider webhooks, and act on them.')
-  .addOption(new Option('--url <url>', 'Inlet server URL (default: INLET_URL or http://127.0.0.1:$PORT)'))
-  .addOption(new Option('--api-key <key>', 'admin API key (default: INLET_API_KEY or the key in the data folder)'))
+  .addOption(
+    new Option('--url <url>', 'Inlet server URL (default: INLET_URL or http://127.0.0.1:$PORT)'),
+  )
+  .addOption(
+    new Option(
+      '--api-key <key>',
+      'admin API key (default: INLET_API_KEY or the key in the data folder)',
+    ),
+  )
   .showHelpAfterError();
 
 const settingsHelp = Object.values(SETTINGS)
-  .map((setting) => `  ${setting.env.padEnd(36)} ${setting.description} [${setting.unit}; default: ${setting.default || 'empty'}]`)
+  .map(
+    (setting) =>
+      `  ${setting.env.padEnd(36)} ${setting.description} [${setting.unit}; default: ${setting.default || 'empty'}]`,
+  )
   .join('\n');
 
 program
@@ -27,7 +37,9 @@ program
     const config = loadConfig();
     const running = await startInlet(config);
     if (running.inlet.generatedApiKey) {
-      console.log(`Generated admin API key (shown once; also stored in ${config.dataDir}/admin-api-key):\n  ${running.inlet.generatedApiKey}`);
+      console.log(
+        `Generated admin API key (shown once; also stored in ${config.dataDir}/admin-api-key):\n  ${running.inlet.generatedApiKey}`,
+      );
     }
     console.log(`Inlet listening on ${running.url} (database: ${running.inlet.database.kind})`);
     const shutdown = (signal: string) => {

@@ -14,8 +14,17 @@ import {
   serializeObject,
   type JsonObject,
 } from './validation.js';
+import { claimMembershipChanges } from './membership-versions.js';
 import { findDeletedUserIds } from './user-store.js';
 import { VersionedTable, type RecordPatch } from './versioned-table.js';
+
+export interface MembershipOptions {
+  /**
+   * Provider time of the membership change, ISO-8601. A change older than the latest one applied
+   * to the same object and recipient is skipped, so late retries cannot undo newer changes.
+   */
+  sourceTime?: string;
+}
 
 /** Maximum recipients in one subscribe or unsubscribe call. */
 export const MAX_RECIPIENTS_PER_CALL = 100;
@@ -144,9 +153,11 @@ export class ObjectStore {
     objectId: string,
     recipientIds: string[],
     properties?: JsonObject,
+    options: MembershipOptions = {},
   ): Promise<number> {
     assertObjectKey(environment, collection, objectId);
     const recipients = validRecipients(recipientIds);
+    const sourceTime = parseSourceTime(options.sourceTime, 'sourceTime');
     const subject = `subscription to ${describeObject(collection, objectId)}`;
     if (properties !== undefined) assertJsonObject(properties, 'properties');
     const serialized =
@@ -157,7 +168,17 @@ export class ObjectStore {
       // NOTE: user rows are read, not locked, so a user deleted by a concurrent transaction
       // can keep this subscription. subscribersOf still skips it, as it joins live users only.
       const deleted = await findDeletedUserIds(tx, environment, recipients);
-      const live = recipients.filter((id) => !deleted.has(id));
+      let live = recipients.filter((id) => !deleted.has(id));
+      if (sourceTime !== undefined) {
+        live = await claimMembershipChanges(
+          tx,
+          environment,
+          collection,
+          objectId,
+          live,
+          sourceTime,
+        );
+      }
       if (live.length === 0) return 0;
 
       const now = new Date().toISOString();
@@ -195,17 +216,32 @@ export class ObjectStore {
     collection: string,
     objectId: string,
     recipientIds: string[],
+    options: MembershipOptions = {},
   ): Promise<number> {
     assertObjectKey(environment, collection, objectId);
-    const recipients = validRecipients(recipientIds);
-    const result = await executor
-      .deleteFrom('object_subscriptions')
-      .where('environment', '=', environment)
-      .where('collection', '=', collection)
-      .where('object_id', '=', objectId)
-      .where('recipient_id', 'in', recipients)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const sourceTime = parseSourceTime(options.sourceTime, 'sourceTime');
+    return inTransaction(executor, async (tx) => {
+      let recipients = validRecipients(recipientIds);
+      if (sourceTime !== undefined) {
+        recipients = await claimMembershipChanges(
+          tx,
+          environment,
+          collection,
+          objectId,
+          recipients,
+          sourceTime,
+        );
+      }
+      if (recipients.length === 0) return 0;
+      const result = await tx
+        .deleteFrom('object_subscriptions')
+        .where('environment', '=', environment)
+        .where('collection', '=', collection)
+        .where('object_id', '=', objectId)
+        .where('recipient_id', 'in', recipients)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
   }
 
   /** Lists an object's subscriptions sorted by recipient id. */

@@ -8,6 +8,7 @@ export interface DataTables {
   users: UsersTable;
   objects: ObjectsTable;
   object_subscriptions: ObjectSubscriptionsTable;
+  subscription_versions: SubscriptionVersionsTable;
   tenants: TenantsTable;
   audiences: AudiencesTable;
   audience_members: AudienceMembersTable;
@@ -53,6 +54,18 @@ export interface ObjectSubscriptionsTable {
   properties: string;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * Provider time of the latest membership change applied per object and recipient, kept after an
+ * unsubscribe, so that a late retry of an older subscribe or unsubscribe is skipped as stale.
+ */
+export interface SubscriptionVersionsTable {
+  environment: string;
+  collection: string;
+  object_id: string;
+  recipient_id: string;
+  source_time: string;
 }
 
 export interface TenantsTable {

@@ -67,8 +67,12 @@ export class EventLog {
       .where('source_environment_id', '=', environmentId)
       .$if(filters.event_type !== undefined, (q) => q.where('event_type', '=', filters.event_type!))
       .$if(filters.status !== undefined, (q) => q.where('status', '=', filters.status!))
-      .$if(filters.since !== undefined, (q) => q.where('received_at', '>=', isoTime(filters.since!, 'since')))
-      .$if(filters.until !== undefined, (q) => q.where('received_at', '<', isoTime(filters.until!, 'until')))
+      .$if(filters.since !== undefined, (q) =>
+        q.where('received_at', '>=', isoTime(filters.since!, 'since')),
+      )
+      .$if(filters.until !== undefined, (q) =>
+        q.where('received_at', '<', isoTime(filters.until!, 'until')),
+      )
       .$if(filters.after !== undefined, (q) => q.where('id', '<', decodeCursor(filters.after!)))
       .orderBy('id', 'desc')
       .limit(limit + 1)
@@ -90,8 +94,16 @@ export class EventLog {
     return detail(row);
   }
 
-  async eventTypes(environmentId: string): Promise<
-    { event_type: string; count: number; first_received_at: string; last_received_at: string; sample: unknown }[]
+  async eventTypes(
+    environmentId: string,
+  ): Promise<
+    {
+      event_type: string;
+      count: number;
+      first_received_at: string;
+      last_received_at: string;
+      sample: unknown;
+    }[]
   > {
     const rows = await this.db
       .selectFrom('event_types')
@@ -139,7 +151,9 @@ export class EventLog {
   }
 }
 
-export function summarize(row: Omit<EventRow, 'raw_body' | 'headers' | 'source_environment_id'>): EventSummary {
+export function summarize(
+  row: Omit<EventRow, 'raw_body' | 'headers' | 'source_environment_id'>,
+): EventSummary {
   return {
     id: row.id,
     provider_event_id: row.provider_event_id,
@@ -181,7 +195,10 @@ function encodeCursor(id: string): string {
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^[a-z]+_[0-9A-Z]{26}$/.test(id)) {
-    throw new InletError('validation_failed', 'The cursor is invalid; pass the next_cursor of a previous page.');
+    throw new InletError(
+      'validation_failed',
+      'The cursor is invalid; pass the next_cursor of a previous page.',
+    );
   }
   return id;
 }
@@ -189,7 +206,10 @@ function decodeCursor(cursor: string): string {
 function isoTime(value: string, name: string): string {
   const time = Date.parse(value);
   if (Number.isNaN(time)) {
-    throw new InletError('validation_failed', `"${name}" must be an ISO-8601 time such as 2025-03-11T09:15:27Z; got "${value}".`);
+    throw new InletError(
+      'validation_failed',
+      `"${name}" must be an ISO-8601 time such as 2025-03-11T09:15:27Z; got "${value}".`,
+    );
   }
   return new Date(time).toISOString();
 }

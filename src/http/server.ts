@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyReply,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import type { Inlet } from '../app.js';
 import { InletError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -34,12 +40,24 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Record ids may be up to 255 characters; the default limit of 100 would answer 414.
     routerOptions: { maxParamLength: 1024 },
+    // Malformed URLs and over-long path parameters are rejected by the router before any route
+    // runs; they get the same JSON error bodies as everything else.
+    frameworkErrors: (error, request, reply) => {
+      const mapped = mapError(error as FastifyError);
+      request.log.info({ code: mapped.body.code, status: mapped.status }, 'request rejected');
+      // The route is unknown here, so the reply has no typed schema: send through the raw form.
+      void (reply as FastifyReply).code(mapped.status).send(mapped.body);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Inlet', version: '0.1.0', description: 'Webhook sources, mappings and workflows.' },
+      info: {
+        title: 'Inlet',
+        version: '0.1.0',
+        description: 'Webhook sources, mappings and workflows.',
+      },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
@@ -54,10 +72,23 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     void reply.status(mapped.status).send(mapped.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` });
+    void reply
+      .status(404)
+      .send({
+        code: 'not_found',
+        message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+      });
   });
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request finished');
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
+      'request finished',
+    );
     done();
   });
 
@@ -78,32 +109,60 @@ function bearerAuth(apiKey: string) {
   const expected = createHash('sha256').update(apiKey).digest();
   return async (request: { headers: Record<string, string | string[] | undefined> }) => {
     const header = request.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme name is case-insensitive (RFC 9110, section 11.1).
+    const match = typeof header === 'string' ? /^bearer\s+(.+)$/i.exec(header.trim()) : null;
+    const token = match?.[1]?.trim() ?? '';
     // Comparing digests keeps the comparison constant-time whatever the token's length.
     const given = createHash('sha256').update(token).digest();
     if (token === '' || !timingSafeEqual(given, expected)) {
-      throw new InletError('unauthorized', 'Send the admin API key as "Authorization: Bearer <key>".');
+      throw new InletError(
+        'unauthorized',
+        'Send the admin API key as "Authorization: Bearer <key>".',
+      );
     }
   };
 }
 
-function mapError(error: FastifyError): { status: number; body: { code: string; message: string; details?: unknown } } {
+function mapError(error: FastifyError): {
+  status: number;
+  body: { code: string; message: string; details?: unknown };
+} {
   if (error instanceof InletError) return { status: error.status, body: error.toJSON() };
   if (error.validation) {
     const where = error.validationContext ?? 'request';
-    return { status: 400, body: { code: 'validation_failed', message: `Invalid ${where}: ${error.message}` } };
+    return {
+      status: 400,
+      body: { code: 'validation_failed', message: `Invalid ${where}: ${error.message}` },
+    };
   }
   switch (error.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // No id is that long, so the answer is the same as for any unknown id.
+      return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        body: { code: 'validation_failed', message: 'The request URL is malformed.' },
+      };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: { code: 'payload_too_large', message: error.message } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, body: { code: 'unsupported_media_type', message: 'Send the body as application/json.' } };
+      return {
+        status: 415,
+        body: { code: 'unsupported_media_type', message: 'Send the body as application/json.' },
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, body: { code: 'invalid_json', message: 'The request body is not valid JSON.' } };
+      return {
+        status: 400,
+        body: { code: 'invalid_json', message: 'The request body is not valid JSON.' },
+      };
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-    return { status: error.statusCode, body: { code: 'validation_failed', message: error.message } };
+    return {
+      status: error.statusCode,
+      body: { code: 'validation_failed', message: error.message },
+    };
   }
   return { status: 500, body: { code: 'internal_error', message: 'Internal server error.' } };
 }

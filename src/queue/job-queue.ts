@@ -110,7 +110,14 @@ export class JobQueue {
     const now = new Date().toISOString();
     await tx
       .updateTable('jobs')
-      .set({ status: 'succeeded', locked_by: null, locked_until: null, finished_at: now, updated_at: now, last_error: null })
+      .set({
+        status: 'succeeded',
+        locked_by: null,
+        locked_until: null,
+        finished_at: now,
+        updated_at: now,
+        last_error: null,
+      })
       .where('id', '=', job.id)
       .where('locked_by', '=', job.locked_by)
       .execute();
@@ -129,7 +136,9 @@ export class JobQueue {
   ): Promise<boolean> {
     const now = new Date();
     const retry = options.retryable && job.attempts < job.max_attempts;
-    const runAt = options.retryAt ?? new Date(now.getTime() + backoffDelayMs(job.attempts, this.defaults.backoff));
+    const runAt =
+      options.retryAt ??
+      new Date(now.getTime() + backoffDelayMs(job.attempts, this.defaults.backoff));
     await tx
       .updateTable('jobs')
       .set({

@@ -68,7 +68,10 @@ export class Worker {
     this.stopped = false;
     this.queue.signals.on('enqueued', this.onEnqueued);
     this.loop = this.run();
-    this.options.log.info({ workerId: this.id, concurrency: this.options.concurrency }, 'worker started');
+    this.options.log.info(
+      { workerId: this.id, concurrency: this.options.concurrency },
+      'worker started',
+    );
   }
 
   async stop(): Promise<void> {
@@ -88,20 +91,31 @@ export class Worker {
       try {
         for (const [kind, handler] of this.batchHandlers) {
           if (this.running.size >= this.options.concurrency) break;
-          const batch = await this.queue.claim(this.id, handler.batchSize, this.leaseMs, new Date(), { only: [kind] });
+          const batch = await this.queue.claim(
+            this.id,
+            handler.batchSize,
+            this.leaseMs,
+            new Date(),
+            { only: [kind] },
+          );
           if (batch.length > 0) this.track(this.executeBatch(handler, batch));
           claimedAny ||= batch.length > 0;
           saturated &&= batch.length === handler.batchSize;
         }
         const free = this.options.concurrency - this.running.size;
         if (free > 0) {
-          const claimed = await this.queue.claim(this.id, free, this.leaseMs, new Date(), { except: [...this.batchHandlers.keys()] });
+          const claimed = await this.queue.claim(this.id, free, this.leaseMs, new Date(), {
+            except: [...this.batchHandlers.keys()],
+          });
           for (const job of claimed) this.track(this.execute(job));
           claimedAny ||= claimed.length > 0;
           saturated &&= claimed.length === free;
         }
       } catch (error) {
-        this.options.log.error({ err: error, workerId: this.id }, 'claiming jobs failed; retrying after the poll interval');
+        this.options.log.error(
+          { err: error, workerId: this.id },
+          'claiming jobs failed; retrying after the poll interval',
+        );
         saturated = false;
       }
       if (!claimedAny || !saturated) await this.idle();
@@ -135,7 +149,10 @@ export class Worker {
     const woken = new Promise<void>((resolve) => {
       this.wake = resolve;
     });
-    await Promise.race([woken, sleep(this.options.pollMs, undefined, { signal: controller.signal }).catch(() => {})]);
+    await Promise.race([
+      woken,
+      sleep(this.options.pollMs, undefined, { signal: controller.signal }).catch(() => {}),
+    ]);
     controller.abort();
     this.wake = undefined;
   }
@@ -175,7 +192,10 @@ export class Worker {
       if (willRetry) log.warn({ err: error }, 'job attempt failed; retrying later');
       else log.error({ err: error }, 'job failed permanently');
     } catch (storeError) {
-      log.error({ err: storeError, jobError: message }, 'recording the job failure failed; the lease will expire and the job will run again');
+      log.error(
+        { err: storeError, jobError: message },
+        'recording the job failure failed; the lease will expire and the job will run again',
+      );
     }
   }
 }

@@ -27,7 +27,13 @@ export class RejectionLog {
     private readonly log: Logger,
   ) {}
 
-  record(entry: { sourceEnvironmentId: string; reasonCode: string; detail: string; headers: Record<string, string>; bodyBytes: number }): void {
+  record(entry: {
+    sourceEnvironmentId: string;
+    reasonCode: string;
+    detail: string;
+    headers: Record<string, string>;
+    bodyBytes: number;
+  }): void {
     const bucket = this.take(entry.sourceEnvironmentId);
     if (bucket === undefined) return;
     const suppressed = bucket.suppressed;
@@ -48,7 +54,9 @@ export class RejectionLog {
       })
       .execute()
       .then(() => this.maybeTrim(entry.sourceEnvironmentId))
-      .catch((error: unknown) => this.log.error({ err: error }, 'recording a rejected delivery failed'));
+      .catch((error: unknown) =>
+        this.log.error({ err: error }, 'recording a rejected delivery failed'),
+      );
   }
 
   private take(environmentId: string): Bucket | undefined {
@@ -59,7 +67,10 @@ export class RejectionLog {
       bucket = { tokens: this.perMinute, refilledAt: now, suppressed: 0 };
       this.buckets.set(environmentId, bucket);
     }
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.refilledAt) / 60_000) * this.perMinute);
+    bucket.tokens = Math.min(
+      this.perMinute,
+      bucket.tokens + ((now - bucket.refilledAt) / 60_000) * this.perMinute,
+    );
     bucket.refilledAt = now;
     if (bucket.tokens < 1) {
       bucket.suppressed += 1;

@@ -29,7 +29,10 @@ export class RetentionSweeper {
   async sweep(now = new Date()): Promise<{ events: number; rejections: number; jobs: number }> {
     const cutoff = new Date(now.getTime() - this.retentionDays * 86_400_000).toISOString();
     try {
-      const events = await this.db.deleteFrom('events').where('received_at', '<', cutoff).executeTakeFirst();
+      const events = await this.db
+        .deleteFrom('events')
+        .where('received_at', '<', cutoff)
+        .executeTakeFirst();
       const rejections = await this.db
         .deleteFrom('delivery_rejections')
         .where('received_at', '<', cutoff)

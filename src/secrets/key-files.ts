@@ -21,7 +21,10 @@ export function loadKeys(config: Pick<Config, 'dataDir' | 'encryptionKey' | 'api
   fs.mkdirSync(config.dataDir, { recursive: true });
   const encryptionKey = config.encryptionKey
     ? parseEncryptionKey(config.encryptionKey)
-    : Buffer.from(readOrCreate(config.dataDir, ENCRYPTION_KEY_FILE, () => randomHex(32)).value, 'hex');
+    : Buffer.from(
+        readOrCreate(config.dataDir, ENCRYPTION_KEY_FILE, () => randomHex(32)).value,
+        'hex',
+      );
 
   if (config.apiKey) {
     return { encryptionKey, apiKey: config.apiKey };
@@ -42,7 +45,9 @@ export function readStoredApiKey(dataDir: string): string | undefined {
 }
 
 export function parseEncryptionKey(value: string): Buffer {
-  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, 'hex')
+    : Buffer.from(value, 'base64');
   if (key.length !== 32) {
     throw new Error('INLET_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   }

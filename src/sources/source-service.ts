@@ -68,7 +68,13 @@ export class SourceService {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-    private readonly options: { environments: string[]; publicUrl: string; secretGraceSeconds: number },
+    private readonly options: {
+      environments: string[];
+      publicUrl: string;
+      secretGraceSeconds: number;
+      /** Tolerance of new environments; the provider's default when not given. */
+      toleranceSeconds?: number;
+    },
   ) {}
 
   get changeVersion(): number {
@@ -80,16 +86,27 @@ export class SourceService {
   }
 
   /** Creates the source, or updates name and description; the provider cannot change. */
-  async put(key: string, input: SourceInput, hookOptions: Record<string, unknown> = {}): Promise<{ source: SourceView; created: boolean }> {
+  async put(
+    key: string,
+    input: SourceInput,
+    hookOptions: Record<string, unknown> = {},
+  ): Promise<{ source: SourceView; created: boolean }> {
     assertKey(key);
     getProvider(input.provider);
     const now = new Date().toISOString();
 
     const created = await this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('sources').selectAll().where('key', '=', key).executeTakeFirst();
+      const existing = await tx
+        .selectFrom('sources')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (existing !== undefined) {
         if (existing.provider !== input.provider) {
-          throw new InletError('conflict', `Source "${key}" uses provider "${existing.provider}"; the provider of a source cannot change.`);
+          throw new InletError(
+            'conflict',
+            `Source "${key}" uses provider "${existing.provider}"; the provider of a source cannot change.`,
+          );
         }
         await tx
           .updateTable('sources')
@@ -135,12 +152,19 @@ export class SourceService {
   }
 
   async findSource(key: string): Promise<SourceRow> {
-    const source = await this.db.selectFrom('sources').selectAll().where('key', '=', key).executeTakeFirst();
+    const source = await this.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (source === undefined) throw notFound(`Source "${key}"`);
     return source;
   }
 
-  async findEnvironment(key: string, environment: string): Promise<{ source: SourceRow; environment: SourceEnvironmentRow }> {
+  async findEnvironment(
+    key: string,
+    environment: string,
+  ): Promise<{ source: SourceRow; environment: SourceEnvironmentRow }> {
     const source = await this.findSource(key);
     const row = await this.db
       .selectFrom('source_environments')
@@ -149,13 +173,20 @@ export class SourceService {
       .where('environment', '=', environment)
       .executeTakeFirst();
     if (row === undefined) {
-      throw new InletError('unknown_environment', `Environment "${environment}" does not exist; environments are: ${this.options.environments.join(', ')}.`);
+      throw new InletError(
+        'unknown_environment',
+        `Environment "${environment}" does not exist; environments are: ${this.options.environments.join(', ')}.`,
+      );
     }
     return { source, environment: row };
   }
 
   /** Applies settings to one source environment; a new secret starts the rotation grace period. */
-  async updateEnvironment(key: string, environment: string, input: EnvironmentSettingsInput): Promise<EnvironmentView> {
+  async updateEnvironment(
+    key: string,
+    environment: string,
+    input: EnvironmentSettingsInput,
+  ): Promise<EnvironmentView> {
     const { source, environment: row } = await this.findEnvironment(key, environment);
     const now = new Date();
     const nowIso = now.toISOString();
@@ -177,7 +208,12 @@ export class SourceService {
 
       if (input.signing_secret !== undefined) {
         const graceSeconds = input.secret_grace_seconds ?? this.options.secretGraceSeconds;
-        await this.expireCurrentSecrets(tx, row.id, new Date(now.getTime() + graceSeconds * 1000).toISOString(), nowIso);
+        await this.expireCurrentSecrets(
+          tx,
+          row.id,
+          new Date(now.getTime() + graceSeconds * 1000).toISOString(),
+          nowIso,
+        );
         await tx
           .insertInto('signing_secrets')
           .values({
@@ -204,7 +240,9 @@ export class SourceService {
       .selectFrom('signing_secrets')
       .select(['ciphertext', 'expires_at'])
       .where('source_environment_id', '=', environmentId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
+      .where((eb) =>
+        eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]),
+      )
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map((row) => this.box.decrypt(row.ciphertext));
@@ -214,9 +252,18 @@ export class SourceService {
     return `${this.options.publicUrl}/integrations/receive/${ingestId}`;
   }
 
-  private async addMissingEnvironments(tx: Tx, sourceId: string, providerKey: string, now: string): Promise<SourceEnvironmentRow[]> {
+  private async addMissingEnvironments(
+    tx: Tx,
+    sourceId: string,
+    providerKey: string,
+    now: string,
+  ): Promise<SourceEnvironmentRow[]> {
     const provider = getProvider(providerKey);
-    const existing = await tx.selectFrom('source_environments').select('environment').where('source_id', '=', sourceId).execute();
+    const existing = await tx
+      .selectFrom('source_environments')
+      .select('environment')
+      .where('source_id', '=', sourceId)
+      .execute();
     const present = new Set(existing.map((row) => row.environment));
     const added: SourceEnvironmentRow[] = [];
     // A slug listed twice in INLET_ENVIRONMENTS must not insert a second row, which the
@@ -228,7 +275,7 @@ export class SourceService {
         source_id: sourceId,
         environment,
         ingest_id: newToken(),
-        tolerance_seconds: provider.defaults.toleranceSeconds,
+        tolerance_seconds: this.options.toleranceSeconds ?? provider.defaults.toleranceSeconds,
         disabled_event_types: '[]',
         created_at: now,
         updated_at: now,
@@ -239,7 +286,12 @@ export class SourceService {
     return added;
   }
 
-  private async expireCurrentSecrets(tx: Tx, environmentId: string, expiresAt: string, now: string): Promise<void> {
+  private async expireCurrentSecrets(
+    tx: Tx,
+    environmentId: string,
+    expiresAt: string,
+    now: string,
+  ): Promise<void> {
     await tx
       .updateTable('signing_secrets')
       .set({ expires_at: expiresAt })
@@ -269,7 +321,11 @@ export class SourceService {
     const secrets = await this.db
       .selectFrom('signing_secrets')
       .select(['id', 'hint', 'created_at', 'expires_at', 'source_environment_id'])
-      .where('source_environment_id', 'in', environments.length ? environments.map((env) => env.id) : [''])
+      .where(
+        'source_environment_id',
+        'in',
+        environments.length ? environments.map((env) => env.id) : [''],
+      )
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .orderBy('created_at', 'desc')
       .execute();
@@ -299,6 +355,9 @@ export class SourceService {
 
 function assertKey(key: string): void {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(key)) {
-    throw new InletError('validation_failed', `Source key "${key}" is invalid: use 1 to 64 lower-case letters, digits, "-" or "_", starting with a letter or digit.`);
+    throw new InletError(
+      'validation_failed',
+      `Source key "${key}" is invalid: use 1 to 64 lower-case letters, digits, "-" or "_", starting with a letter or digit.`,
+    );
   }
 }

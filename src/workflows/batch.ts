@@ -7,7 +7,7 @@ import { durationMs } from './duration.js';
 import { JOB_KINDS, type CloseBatchJobPayload } from './jobs.js';
 import type { RunRow } from './run-store.js';
 
-/** What templates see as `batch` in the run that delivers a batch. */
+/** The `batch` template variable of the run that delivers a batch. */
 export interface BatchScope {
   /** Data and actor of every run in the batch, in trigger order. */
   items: Array<{ data: unknown; actor: unknown; run_id: string }>;
@@ -25,9 +25,9 @@ export interface JoinedBatch {
 
 /**
  * Batch windows. The first run to reach a batch step for a workflow, recipient and key opens a
- * window and schedules its close; later runs join until the window ends or `max_items` is
- * reached. At close the earliest run still waiting continues with every item, and the others are
- * marked `batched` into it.
+ * window and schedules its close. Later runs join until the window ends or `max_items` is
+ * reached. At close, the earliest run still waiting continues with every item, and the others
+ * are marked `batched` into it.
  */
 export class BatchWindows {
   constructor(
@@ -49,7 +49,7 @@ export class BatchWindows {
       .digest('hex');
 
     // A batch that fills up or closes between the two statements releases its open_key, so the
-    // next pass opens a new batch; two passes always suffice, the third is a safety margin.
+    // next pass opens a new batch. Two passes suffice, and the third is a safety margin.
     for (let pass = 0; pass < 3; pass += 1) {
       const joined = await this.joinOpen(tx, openKey);
       if (joined !== undefined) return { ...joined, opened: false };
@@ -86,7 +86,8 @@ export class BatchWindows {
       .select('id')
       .where('batch_id', '=', batchId)
       .where('status', '=', 'waiting')
-      .orderBy('created_at')
+      // Ids sort in creation order. Cancellation locks runs in id order too, so on PostgreSQL the
+      // two never wait for each other's runs in opposite orders.
       .orderBy('id')
       .$if(this.kind === 'postgres', (query) => query.forUpdate())
       .execute();

@@ -58,6 +58,7 @@ export async function cancelRuns(
       .where('workflow_key', '=', workflowKey)
       .where('cancellation_key', '=', parsed.data.cancellation_key)
       .where('status', 'in', ACTIVE_RUN_STATUSES)
+      .orderBy('id')
       .$if(recipientIds !== undefined, (q) => q.where('recipient_id', 'in', recipientIds!))
       .$if(engine.kind === 'postgres', (q) => q.forUpdate())
       .execute();

@@ -19,7 +19,7 @@ export interface CreatedMessage {
   enqueued: boolean;
 }
 
-/** Why a message ends before any delivery attempt. */
+/** Outcome of a message, decided before any delivery attempt. */
 interface Outcome {
   status: MessageStatus;
   reason?: string;

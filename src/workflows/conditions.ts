@@ -14,9 +14,8 @@ export function branchMatches(branch: Branch, scope: RunPathScope): boolean {
 }
 
 /**
- * Evaluates one condition against the value at its path. Comparisons never throw: a missing
- * value or mismatched types make the condition false, except for `not_*` operators, which are
- * the negation of their counterpart, and `not_exists`.
+ * Evaluates one condition against the value at its path. A missing value or mismatched types
+ * make a comparison false, so `not_equal_to`, `not_contains` and `not_exists` hold for them.
  */
 export function conditionHolds(condition: Condition, scope: RunPathScope): boolean {
   const actual = readRunPath(scope, condition.path);
@@ -71,12 +70,13 @@ function compare(actual: unknown, expected: unknown): number {
   if (actualNumber !== undefined && expectedNumber !== undefined)
     return actualNumber - expectedNumber;
   if (typeof actual === 'string' && typeof expected === 'string') {
-    return actual < expected ? -1 : actual > expected ? 1 : 0;
+    if (actual === expected) return 0;
+    return actual < expected ? -1 : 1;
   }
   return Number.NaN;
 }
 
-/** Whether an array has an element equal to `item`, or a string contains `item` as a substring. */
+/** Returns whether an array has an element equal to `item`, or a string contains `item` as a substring. */
 function contains(container: unknown, item: unknown): boolean {
   if (Array.isArray(container)) return container.some((element) => valuesEqual(element, item));
   if (typeof container === 'string' && (typeof item === 'string' || typeof item === 'number')) {

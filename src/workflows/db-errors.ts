@@ -1,4 +1,4 @@
-/** Whether a database error is a unique or primary key violation, on PostgreSQL or SQLite. */
+/** Returns whether a database error is a unique or primary key violation, on PostgreSQL or SQLite. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return (

@@ -411,7 +411,7 @@ function checkStep(step: Step, at: (string | number)[], context: z.RefinementCtx
 }
 
 export interface ValidationIssue {
-  /** Where the problem is, such as `steps[2] (ref "welcome-email").template.subject`. */
+  /** Location of the problem, such as `steps[2] (ref "welcome-email").template.subject`. */
   path: string;
   message: string;
 }

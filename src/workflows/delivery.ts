@@ -18,10 +18,10 @@ interface SendResult {
 }
 
 /**
- * Job handler of `workflow.deliver`: one delivery attempt of a queued message. Retryable
- * failures (network errors, timeouts, 5xx, 408, 429 and SMTP 4xx) throw a retryable JobFailure,
- * honouring Retry-After; other failures mark the message `undelivered` without a retry, and so
- * does a retryable failure on the job's last attempt.
+ * Creates the job handler of `workflow.deliver`, which makes one delivery attempt of a queued
+ * message. Retryable failures (network errors, timeouts, 5xx, 408, 429 and SMTP 4xx) throw a
+ * retryable JobFailure that honours Retry-After. Other failures mark the message `undelivered`
+ * without a retry, and so does a retryable failure on the job's last attempt.
  */
 export function createDeliverHandler(engine: EngineContext) {
   return async (payload: DeliverJobPayload, _job: JobRow, context: JobContext): Promise<void> => {
@@ -48,6 +48,9 @@ export function createDeliverHandler(engine: EngineContext) {
       return;
     }
 
+    // NOTE: delivery is at least once. If the process dies after the provider accepted a message
+    // but before the status below is stored, the job runs again and sends the message again.
+    // Webhook receivers can drop the repeat because its Inlet-Webhook-Id stays the same.
     let result: SendResult;
     try {
       result = await send(channel, message, engine.outboundAllowHosts);
@@ -56,7 +59,7 @@ export function createDeliverHandler(engine: EngineContext) {
       return;
     }
     await finish(engine, message.id, attempts, result.status, result.response);
-    log.info(
+    log.debug(
       {
         channel: message.channel_key,
         channelType: message.channel_type,

@@ -77,7 +77,7 @@ export class WorkflowEngine {
     this.executor = new RunExecutor(this.context);
   }
 
-  /** The job handlers to register on `inlet.jobHandlers`, by job kind. */
+  /** Returns the job handlers to register on `inlet.jobHandlers`, keyed by job kind. */
   jobHandlers(): Map<string, JobHandler> {
     return new Map<string, JobHandler>([
       [JOB_KINDS.step, this.executor.handleStepJob],
@@ -100,7 +100,9 @@ export class WorkflowEngine {
     options: TriggerOptions = {},
   ): Promise<TriggerResult> {
     this.assertEnvironment(environment);
-    return this.triggers.trigger(exec, environment, key, input, options);
+    const result = await this.triggers.trigger(exec, environment, key, input, options);
+    if (options.idempotencyKey !== undefined) this.sweepIdempotencyKeys();
+    return result;
   }
 
   /** Triggers a workflow in a transaction of its own and wakes the worker; used by the API. */
@@ -114,7 +116,6 @@ export class WorkflowEngine {
       .transaction()
       .execute((tx) => this.trigger(tx, environment, key, input, options));
     this.inlet.queue.notifyEnqueued();
-    if (options.idempotencyKey !== undefined) this.sweepIdempotencyKeys();
     return result;
   }
 
@@ -233,7 +234,7 @@ export class WorkflowEngine {
     }
   }
 
-  /** Deletes expired idempotency keys at most once an hour, after the request that triggered it. */
+  /** Starts deleting expired idempotency keys, unless a deletion started within the last hour. */
   private sweepIdempotencyKeys(): void {
     if (Date.now() - this.lastIdempotencySweep < IDEMPOTENCY_SWEEP_INTERVAL_MS) return;
     this.lastIdempotencySweep = Date.now();

@@ -26,7 +26,7 @@ import type { WorkflowVersion } from './workflow-store.js';
 /** A guard against a definition that could loop; no valid workflow has this many steps. */
 const MAX_STEPS_PER_JOB = 1000;
 
-/** What one step did to its run. */
+/** Result of one step for its run. */
 interface StepOutcome {
   /** Whether the run stops here: it waits, was stopped or finished. */
   stop: boolean;
@@ -47,8 +47,8 @@ interface StepTransaction {
 
 /**
  * Advances runs. Each step runs in its own transaction that also moves the run's cursor, so a
- * step takes effect exactly once even when a job is retried after a crash; the run row is locked
- * (on PostgreSQL) so two jobs of one run never run steps at once.
+ * step takes effect once even when its job is retried after a crash. On PostgreSQL the run row
+ * is locked for the transaction, so two jobs of one run never run steps at the same time.
  */
 export class RunExecutor {
   constructor(private readonly engine: EngineContext) {}
@@ -121,7 +121,7 @@ export class RunExecutor {
     const step = stepAt(workflow.steps, cursor);
     if (step === undefined) {
       await this.finishRun(tx, run, 'completed', now);
-      log.info({ workflow: run.workflow_key }, 'workflow run completed');
+      log.debug({ workflow: run.workflow_key }, 'workflow run completed');
       return { stop: true };
     }
 
@@ -171,12 +171,12 @@ export class RunExecutor {
       { message_id: created.messageId, message_status: created.status },
       now.toISOString(),
     );
-    await this.moveTo(state, advance(workflow.steps, state.cursor));
     state.log.debug(
       { step: step.ref, messageId: created.messageId, status: created.status },
       'message created',
     );
-    return { stop: false, enqueued: created.enqueued };
+    const moved = await this.moveTo(state, advance(workflow.steps, state.cursor));
+    return { ...moved, enqueued: created.enqueued };
   }
 
   private async runDelay(state: StepTransaction, step: DelayStep): Promise<StepOutcome> {
@@ -191,8 +191,7 @@ export class RunExecutor {
         { reason: until },
         now.toISOString(),
       );
-      await this.moveTo(state, advance(state.workflow.steps, state.cursor));
-      return { stop: false };
+      return this.moveTo(state, advance(state.workflow.steps, state.cursor));
     }
     if (until.getTime() <= now.getTime()) {
       await this.engine.runs.recordStep(
@@ -203,8 +202,7 @@ export class RunExecutor {
         { until: until.toISOString(), waited: false },
         now.toISOString(),
       );
-      await this.moveTo(state, advance(state.workflow.steps, state.cursor));
-      return { stop: false };
+      return this.moveTo(state, advance(state.workflow.steps, state.cursor));
     }
 
     const payload: StepJobPayload = { runId: run.id, resume: 'delay' };
@@ -308,8 +306,7 @@ export class RunExecutor {
     }
 
     await this.engine.runs.recordStep(tx, run.id, step, 'completed', detail, now.toISOString());
-    await this.moveTo(state, next);
-    return { stop: false };
+    return this.moveTo(state, next);
   }
 
   private async runThrottle(state: StepTransaction, step: ThrottleStep): Promise<StepOutcome> {
@@ -335,16 +332,24 @@ export class RunExecutor {
       return { stop: true };
     }
     await this.engine.runs.recordStep(tx, run.id, step, 'completed', detail, now.toISOString());
-    await this.moveTo(state, advance(state.workflow.steps, state.cursor));
-    return { stop: false };
+    return this.moveTo(state, advance(state.workflow.steps, state.cursor));
   }
 
-  private async moveTo(state: StepTransaction, cursor: Cursor): Promise<void> {
+  /**
+   * Moves the run's cursor. When no step is left, the run completes in the same transaction, so
+   * a run whose last step was a channel step needs no further transaction.
+   */
+  private async moveTo(state: StepTransaction, cursor: Cursor): Promise<StepOutcome> {
+    const nowIso = state.now.toISOString();
+    const finished = stepAt(state.workflow.steps, cursor) === undefined;
     await this.engine.runs.update(state.tx, state.run.id, {
-      status: 'running',
+      status: finished ? 'completed' : 'running',
       cursor: JSON.stringify(cursor),
-      updated_at: state.now.toISOString(),
+      updated_at: nowIso,
+      ...(finished ? { finished_at: nowIso } : {}),
     });
+    if (finished) state.log.debug({ workflow: state.run.workflow_key }, 'workflow run completed');
+    return { stop: finished };
   }
 
   private async finishRun(

@@ -5,10 +5,10 @@ import { decodeCursor, encodeCursor, pageLimit, type Page } from './pagination.j
 import type { MessagesTable } from './tables.js';
 
 /**
- * Message statuses. `queued` waits for (another) delivery attempt; `sent` means an SMTP server
- * accepted the email; `delivered` means a chat or webhook receiver answered 2xx, or the message
- * is in the in-app feed; `undelivered` failed for good; `not_sent` was never attempted, with the
- * reason in `status_reason`.
+ * Message statuses. A `queued` message waits for its first or next delivery attempt. `sent`
+ * means an SMTP server accepted the email, and `delivered` means a chat or webhook receiver
+ * responded with 2xx, or the message is in the in-app feed. `undelivered` messages failed for
+ * good, and `not_sent` messages were never attempted, with the reason in `status_reason`.
  */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'undelivered', 'not_sent'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];

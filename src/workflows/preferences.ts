@@ -14,9 +14,9 @@ export type PreferenceSetting = boolean | { channel_types?: Record<string, boole
 export type PreferenceDecision = { allowed: true } | { allowed: false; rule: string };
 
 /**
- * Decides whether a channel step may send to the recipient. The workflow entry is checked first,
- * then each of the workflow's categories, then the channel type; the first opt-out wins and is
- * returned as a rule such as `categories.billing.channel_types.email is false`.
+ * Decides whether a channel step may send to the recipient. The workflow entry is checked
+ * first, then each of the workflow's categories, then the channel type. The first opt-out wins
+ * and is returned as a rule such as `categories.billing.channel_types.email is false`.
  */
 export function checkPreferences(
   preferences: PreferenceSet | undefined,

@@ -90,7 +90,7 @@ export class RecipientDirectory {
   }
 }
 
-/** The recipient variables templates and paths see: custom properties, then standard fields. */
+/** Builds the recipient variables of templates and paths: custom properties, then standard fields. */
 export function userScope(user: UserRecord): Record<string, unknown> {
   return {
     ...user.properties,

@@ -1,6 +1,9 @@
 /**
  * Tables of the workflow engine. Definitions (`workflows`, `workflow_versions`) are shared by all
  * environments; every other row belongs to one environment. JSON columns are stored as text.
+ *
+ * TODO: the retention sweep does not delete finished runs, their steps, closed batches or
+ * messages yet. They stay until a sweep for these tables is added.
  */
 export interface WorkflowTables {
   workflows: WorkflowsTable;
@@ -89,7 +92,7 @@ export interface WorkflowRunsTable {
   finished_at: string | null;
 }
 
-/** One row per step a run reached; a step runs at most once per run. */
+/** Step records: one per step a run reached, made unique by an index on (run_id, ref). */
 export interface WorkflowRunStepsTable {
   id: string;
   run_id: string;
@@ -161,7 +164,7 @@ export interface MessagesTable {
   recipient_id: string;
   tenant_id: string | null;
   status: string;
-  /** Why a message was not sent, such as `preference`; null otherwise. */
+  /** Reason a message was not sent, such as `preference`, or null. */
   status_reason: string | null;
   /** The rule or value behind `status_reason`, such as `categories.billing is false`. */
   status_detail: string | null;

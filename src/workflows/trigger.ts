@@ -125,8 +125,8 @@ export class TriggerService {
     options: TriggerOptions,
   ): Promise<TriggerResult> {
     const { targets, skipped } = await this.fanOut(exec, environment, trigger);
-    // An operator's trigger may bring a deleted user back, like PUT /v1/users; a source event's may
-    // not, so that a late event cannot undo a deletion.
+    // An operator's trigger may bring a deleted user back, like PUT /v1/users does. A source
+    // event's trigger may not, so that a late event cannot undo a deletion.
     await this.identifyInlineUsers(exec, environment, trigger, options.sourceEventId === undefined);
     const known = await this.deps.directory.findUsers(exec, environment, [...targets.keys()]);
     for (const id of targets.keys()) {
@@ -180,7 +180,7 @@ export class TriggerService {
       await this.deps.queue.enqueue(exec, { kind: JOB_KINDS.step, payload });
     }
 
-    this.deps.log.info(
+    this.deps.log.debug(
       {
         workflow: workflow.key,
         environment,

@@ -100,7 +100,9 @@ describeEachEngine('WorkOS fixture story', (engine) => {
       const inlet = await startTestInlet(engine);
       await deliverAll(inlet, await inlet.createWorkosSource('workos', SECRET), order);
       const actual = await dataState(inlet);
-      expect(JSON.stringify(actual, null, 1), `order ${order.join(', ')}`).toBe(JSON.stringify(expected, null, 1));
+      expect(JSON.stringify(actual, null, 1), `order ${order.join(', ')}`).toBe(
+        JSON.stringify(expected, null, 1),
+      );
       await inlet.dispose();
     }
     expect(expected.directoryUser).toEqual({ status: 404 });

@@ -6,33 +6,56 @@ import { startTestInlet } from '../support/inlet.js';
 
 const MAPPINGS = '/v1/sources/workos/environments/development/mappings';
 
-it.each(WORKOS_DEFAULT_MAPPINGS.map((mapping) => [mapping.key, mapping]))('default mapping %s is valid', (_key, mapping) => {
-  expect(() => validateMapping(mapping)).not.toThrow();
-});
+it.each(WORKOS_DEFAULT_MAPPINGS.map((mapping) => [mapping.key, mapping]))(
+  'default mapping %s is valid',
+  (_key, mapping) => {
+    expect(() => validateMapping(mapping)).not.toThrow();
+  },
+);
 
 describeEachEngine('mappings API', (engine) => {
   it('installs defaults on creation unless switched off', async () => {
     const inlet = await startTestInlet(engine);
     await inlet.api('PUT', '/v1/sources/workos', { name: 'WorkOS', provider: 'workos' });
-    await inlet.api('PUT', '/v1/sources/bare', { name: 'Bare', provider: 'workos', default_mappings: false });
+    await inlet.api('PUT', '/v1/sources/bare', {
+      name: 'Bare',
+      provider: 'workos',
+      default_mappings: false,
+    });
 
     const installed = await inlet.api('GET', MAPPINGS);
     expect(installed.body.data).toHaveLength(WORKOS_DEFAULT_MAPPINGS.length);
-    const production = await inlet.api('GET', '/v1/sources/workos/environments/production/mappings?event_type=dsync.user.created');
-    expect(production.body.data.map((mapping: any) => mapping.action_type)).toEqual(['users_identify', 'objects_subscribe']);
+    const production = await inlet.api(
+      'GET',
+      '/v1/sources/workos/environments/production/mappings?event_type=dsync.user.created',
+    );
+    expect(production.body.data.map((mapping: any) => mapping.action_type)).toEqual([
+      'users_identify',
+      'objects_subscribe',
+    ]);
     const bare = await inlet.api('GET', '/v1/sources/bare/environments/development/mappings');
     expect(bare.body.data).toEqual([]);
-    const reinstalled = await inlet.api('POST', '/v1/sources/bare/environments/development/mappings/defaults');
+    const reinstalled = await inlet.api(
+      'POST',
+      '/v1/sources/bare/environments/development/mappings/defaults',
+    );
     expect(reinstalled.body.data).toHaveLength(WORKOS_DEFAULT_MAPPINGS.length);
   });
 
   it('creates, updates, switches off and deletes a mapping', async () => {
     const inlet = await startTestInlet(engine);
-    await inlet.api('PUT', '/v1/sources/workos', { name: 'WorkOS', provider: 'workos', default_mappings: false });
+    await inlet.api('PUT', '/v1/sources/workos', {
+      name: 'WorkOS',
+      provider: 'workos',
+      default_mappings: false,
+    });
     const created = await inlet.api('POST', MAPPINGS, {
       event_type: 'organization.created',
       action_type: 'tenants_set',
-      parameters: { id: 'body.data.id', name: { first_of: ['body.data.name', { literal: 'Unnamed' }] } },
+      parameters: {
+        id: 'body.data.id',
+        name: { first_of: ['body.data.name', { literal: 'Unnamed' }] },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.active).toBe(true);
@@ -51,13 +74,38 @@ describeEachEngine('mappings API', (engine) => {
   it.each([
     [{ event_type: 'x', action_type: 'users_explode', parameters: {} }, 'action_type'],
     [{ event_type: 'x', action_type: 'users_identify', parameters: {} }, 'parameters.id: required'],
-    [{ event_type: 'x', action_type: 'users_identify', parameters: { id: 'data.id' } }, 'parameters.id'],
-    [{ event_type: 'x', action_type: 'users_identify', parameters: { id: 'body.data.id', shoe_size: 'body.x' } }, 'shoe_size'],
-    [{ event_type: 'x', action_type: 'users_identify', parameters: { id: 'body.data[' } }, 'parameters.id'],
-    [{ event_type: 'x', action_type: 'users_identify', parameters: { id: 'body.id' }, conditions: [{ path: 'body.x', operator: 'is_in', value: 3 }] }, 'conditions.0'],
+    [
+      { event_type: 'x', action_type: 'users_identify', parameters: { id: 'data.id' } },
+      'parameters.id',
+    ],
+    [
+      {
+        event_type: 'x',
+        action_type: 'users_identify',
+        parameters: { id: 'body.data.id', shoe_size: 'body.x' },
+      },
+      'shoe_size',
+    ],
+    [
+      { event_type: 'x', action_type: 'users_identify', parameters: { id: 'body.data[' } },
+      'parameters.id',
+    ],
+    [
+      {
+        event_type: 'x',
+        action_type: 'users_identify',
+        parameters: { id: 'body.id' },
+        conditions: [{ path: 'body.x', operator: 'is_in', value: 3 }],
+      },
+      'conditions.0',
+    ],
   ])('rejects an invalid mapping naming the field (%#)', async (body, field) => {
     const inlet = await startTestInlet(engine);
-    await inlet.api('PUT', '/v1/sources/workos', { name: 'WorkOS', provider: 'workos', default_mappings: false });
+    await inlet.api('PUT', '/v1/sources/workos', {
+      name: 'WorkOS',
+      provider: 'workos',
+      default_mappings: false,
+    });
     const answer = await inlet.api('POST', MAPPINGS, body);
     expect(answer.status).toBe(400);
     expect(answer.body.code).toBe('validation_failed');

@@ -60,9 +60,20 @@ describeEachEngine('event processing', (engine) => {
     await waitForProcessing(inlet, 'workos');
 
     const event = await eventWithActions(inlet, added.id);
-    expect(event.actions.map((action: any) => action.action_type)).toEqual(['users_identify', 'objects_set', 'objects_subscribe']);
-    expect(event.actions.map((action: any) => action.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    const subscriptions = await inlet.api('GET', '/v1/objects/directory_groups/directory_group_01JP27SNYYFZKNM76HMXGW62KC/subscriptions');
+    expect(event.actions.map((action: any) => action.action_type)).toEqual([
+      'users_identify',
+      'objects_set',
+      'objects_subscribe',
+    ]);
+    expect(event.actions.map((action: any) => action.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    const subscriptions = await inlet.api(
+      'GET',
+      '/v1/objects/directory_groups/directory_group_01JP27SNYYFZKNM76HMXGW62KC/subscriptions',
+    );
     expect(subscriptions.body.data.map((row: any) => row.recipient_id)).toEqual([USER]);
   });
 
@@ -77,17 +88,26 @@ describeEachEngine('event processing', (engine) => {
     await waitForProcessing(inlet, 'workos');
 
     const subscriptions = await inlet.api('GET', `/v1/objects/organizations/${ORG}/subscriptions`);
-    expect(subscriptions.body.data.map((row: any) => row.recipient_id)).toEqual(['directory_user_admin']);
+    expect(subscriptions.body.data.map((row: any) => row.recipient_id)).toEqual([
+      'directory_user_admin',
+    ]);
     const { body } = await inlet.api('GET', `${EVENTS}?event_type=dsync.user.created`);
-    const member = await eventWithActions(inlet, body.data.find((event: any) => event.provider_event_id !== admin.id).id);
-    const skipped = member.actions.find((action: any) => action.action_type === 'objects_subscribe');
+    const member = await eventWithActions(
+      inlet,
+      body.data.find((event: any) => event.provider_event_id !== admin.id).id,
+    );
+    const skipped = member.actions.find(
+      (action: any) => action.action_type === 'objects_subscribe',
+    );
     expect(skipped.status).toBe('skipped');
     expect(skipped.result.outcome).toBe('conditions_not_met');
   });
 
   it('runs nothing for a switched-off event type', async () => {
     const { inlet, url } = await setup(engine);
-    const off = await inlet.api('PUT', '/v1/sources/workos/environments/development', { disabled_event_types: ['dsync.user.created'] });
+    const off = await inlet.api('PUT', '/v1/sources/workos/environments/development', {
+      disabled_event_types: ['dsync.user.created'],
+    });
     expect(off.status).toBe(200);
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
 
@@ -99,11 +119,15 @@ describeEachEngine('event processing', (engine) => {
 
   it('records a missing required value and runs the other actions', async () => {
     const { inlet, url } = await setup(engine);
-    const created = await inlet.api('POST', '/v1/sources/workos/environments/development/mappings', {
-      event_type: 'dsync.user.created',
-      action_type: 'tenants_set',
-      parameters: { id: 'body.data.tenant_that_is_not_there' },
-    });
+    const created = await inlet.api(
+      'POST',
+      '/v1/sources/workos/environments/development/mappings',
+      {
+        event_type: 'dsync.user.created',
+        action_type: 'tenants_set',
+        parameters: { id: 'body.data.tenant_that_is_not_there' },
+      },
+    );
     expect(created.status).toBe(201);
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
     await waitForProcessing(inlet, 'workos');
@@ -113,7 +137,9 @@ describeEachEngine('event processing', (engine) => {
     expect(tenant.status).toBe('skipped');
     expect(tenant.error.code).toBe('parameter_missing');
     expect(tenant.error.message).toContain('id');
-    expect(event.actions.find((action: any) => action.action_type === 'users_identify').status).toBe('succeeded');
+    expect(
+      event.actions.find((action: any) => action.action_type === 'users_identify').status,
+    ).toBe('succeeded');
     expect(event.status).toBe('partially_failed');
   });
 
@@ -122,7 +148,11 @@ describeEachEngine('event processing', (engine) => {
     await inlet.api('POST', '/v1/sources/workos/environments/development/mappings', {
       event_type: 'dsync.user.created',
       action_type: 'objects_set',
-      parameters: { collection: { literal: 'teams' }, id: 'body.data.id', properties: 'body.data.emails' },
+      parameters: {
+        collection: { literal: 'teams' },
+        id: 'body.data.id',
+        properties: 'body.data.emails',
+      },
     });
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
     await waitForProcessing(inlet, 'workos');
@@ -137,26 +167,44 @@ describeEachEngine('event processing', (engine) => {
   it('runs actions in the fixed order by type', async () => {
     const { inlet, url } = await setup(engine);
     const base = '/v1/sources/workos/environments/development/mappings';
-    await inlet.api('POST', base, { event_type: 'dsync.user.created', action_type: 'audiences_add_member', parameters: { audience: { literal: 'everyone' }, users: 'body.data.id' } });
-    await inlet.api('POST', base, { event_type: 'dsync.user.created', action_type: 'tenants_set', parameters: { id: 'body.data.organization_id' } });
+    await inlet.api('POST', base, {
+      event_type: 'dsync.user.created',
+      action_type: 'audiences_add_member',
+      parameters: { audience: { literal: 'everyone' }, users: 'body.data.id' },
+    });
+    await inlet.api('POST', base, {
+      event_type: 'dsync.user.created',
+      action_type: 'tenants_set',
+      parameters: { id: 'body.data.organization_id' },
+    });
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
     await waitForProcessing(inlet, 'workos');
 
     const event = await eventWithActions(inlet, recorded.id);
-    expect(event.actions.map((action: any) => action.action_type)).toEqual(['users_identify', 'tenants_set', 'objects_subscribe', 'audiences_add_member']);
+    expect(event.actions.map((action: any) => action.action_type)).toEqual([
+      'users_identify',
+      'tenants_set',
+      'objects_subscribe',
+      'audiences_add_member',
+    ]);
     const members = await inlet.api('GET', '/v1/audiences/everyone/members');
     expect(members.body.data.map((member: any) => member.user_id)).toEqual([USER]);
   });
 
   it('retries a failing action, then succeeds', async () => {
-    const { inlet, url } = await setup(engine, { INLET_JOB_BACKOFF_BASE_MS: '20', INLET_JOB_BACKOFF_MAX_MS: '50' });
+    const { inlet, url } = await setup(engine, {
+      INLET_JOB_BACKOFF_BASE_MS: '20',
+      INLET_JOB_BACKOFF_MAX_MS: '50',
+    });
     const db = inlet.inlet.database.db;
     await sql`alter table users rename to users_away`.execute(db);
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
 
     await waitFor(async () => {
       const event = await eventWithActions(inlet, recorded.id);
-      const identify = event.actions?.find((action: any) => action.action_type === 'users_identify');
+      const identify = event.actions?.find(
+        (action: any) => action.action_type === 'users_identify',
+      );
       return identify?.status === 'retrying' ? identify : undefined;
     }, 'a retrying identify');
     await sql`alter table users_away rename to users`.execute(db);
@@ -171,7 +219,11 @@ describeEachEngine('event processing', (engine) => {
   });
 
   it('marks an event failed after the last attempt', async () => {
-    const { inlet, url } = await setup(engine, { INLET_JOB_BACKOFF_BASE_MS: '10', INLET_JOB_BACKOFF_MAX_MS: '20', INLET_JOB_MAX_ATTEMPTS: '3' });
+    const { inlet, url } = await setup(engine, {
+      INLET_JOB_BACKOFF_BASE_MS: '10',
+      INLET_JOB_BACKOFF_MAX_MS: '20',
+      INLET_JOB_MAX_ATTEMPTS: '3',
+    });
     await sql`alter table users rename to users_away`.execute(inlet.inlet.database.db);
     const recorded = await deliverFixture(url, 'dsync.user.created', SECRET);
     await waitForProcessing(inlet, 'workos');
@@ -194,13 +246,18 @@ describeEachEngine('event processing', (engine) => {
     expect(one.status).toBe(200);
     expect(one.body.status).toBe('processed');
     expect(one.body.run).toBe(1);
-    const many = await inlet.api('POST', `${EVENTS}/replay`, { event_type: 'dsync.group.user_added' });
+    const many = await inlet.api('POST', `${EVENTS}/replay`, {
+      event_type: 'dsync.group.user_added',
+    });
     expect(many.body.data).toHaveLength(1);
     expect(many.body.data[0].run).toBe(2);
 
     const event = await eventWithActions(inlet, recorded.id);
     expect(event.actions.filter((action: any) => action.run === 2)).toHaveLength(3);
-    const subscriptions = await inlet.api('GET', '/v1/objects/directory_groups/directory_group_01JP27SNYYFZKNM76HMXGW62KC/subscriptions');
+    const subscriptions = await inlet.api(
+      'GET',
+      '/v1/objects/directory_groups/directory_group_01JP27SNYYFZKNM76HMXGW62KC/subscriptions',
+    );
     expect(subscriptions.body.data).toHaveLength(1);
     const users = await inlet.api('GET', '/v1/users');
     expect(users.body.data).toHaveLength(1);
@@ -208,11 +265,15 @@ describeEachEngine('event processing', (engine) => {
 
   it('rehearses a sample without side effects', async () => {
     const { inlet } = await setup(engine);
-    const result = await inlet.api('POST', '/v1/sources/workos/environments/production/rehearse', { body: fixture('dsync.user.created') });
+    const result = await inlet.api('POST', '/v1/sources/workos/environments/production/rehearse', {
+      body: fixture('dsync.user.created'),
+    });
 
     expect(result.status).toBe(200);
     expect(result.body.status).toBe('ok');
-    const identify = result.body.actions.find((action: any) => action.action_type === 'users_identify');
+    const identify = result.body.actions.find(
+      (action: any) => action.action_type === 'users_identify',
+    );
     expect(identify.resolved.email).toBe('ifeoma.adeyemi@larkspur-analytics.example');
     expect(identify.resolved.name).toBe('Ifeoma Adeyemi');
     expect(identify.resolved.properties.role).toBe('member');
@@ -220,7 +281,9 @@ describeEachEngine('event processing', (engine) => {
 
     const broken = fixture('dsync.user.created');
     delete broken.data.id;
-    const failed = await inlet.api('POST', '/v1/sources/workos/environments/development/rehearse', { body: broken });
+    const failed = await inlet.api('POST', '/v1/sources/workos/environments/development/rehearse', {
+      body: broken,
+    });
     expect(failed.body.status).toBe('error');
     expect(failed.body.errors.map((error: any) => error.field)).toContain('id');
   });
@@ -234,6 +297,8 @@ describeEachEngine('event processing', (engine) => {
     expect(second.duplicate).toBe(true);
     expect(second.id).toBe(first.id);
     const event = await eventWithActions(inlet, first.id);
-    expect(event.actions.filter((action: any) => action.action_type === 'users_identify')).toHaveLength(1);
+    expect(
+      event.actions.filter((action: any) => action.action_type === 'users_identify'),
+    ).toHaveLength(1);
   });
 });

@@ -348,9 +348,7 @@ describeEachEngine('bad deliveries', (engine) => {
     expect(answer.body).toEqual({ code: 'not_found', message: 'Not found.' });
   });
 
-  // NOTE: Fastify's router rejects a path parameter over its maxParamLength (1024 here) itself,
-  // with 414 and its own FST_ERR_MAX_PARAM_LENGTH body, before the receive route runs.
-  it.fails('answers an ingest id over 1024 characters with the same 404', async () => {
+  it('answers an ingest id over 1024 characters with the same 404', async () => {
     const { inlet } = await startWithSource(engine);
 
     const answer = await postDelivery(

@@ -52,7 +52,8 @@ describeEachEngine('workflow channels', (engine) => {
     expect(sink.messages).toHaveLength(1);
     const mail = sink.messages[0]!;
     expect(mail.subject).toBe('Invoice INV-7 for Ada Lovelace');
-    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('ada@example.test');
+    expect(Array.isArray(mail.to)).toBe(false);
+    expect((mail.to as { text: string } | undefined)?.text).toBe('ada@example.test');
     expect(mail.from?.value[0]).toMatchObject({ name: 'Inlet', address: 'notify@example.test' });
     expect(mail.html).toBe('<p>Total: 42.00 EUR</p><p>&lt;script&gt;x&lt;/script&gt;</p>');
     expect(mail.text?.trim()).toBe('Total: 42.00 EUR');

@@ -110,7 +110,7 @@ export async function waitForRun(
   );
 }
 
-/** Waits until the message list for `query` has `count` messages, all in a final status. */
+/** Waits until at least `count` messages for `query` are in a final status; returns the list. */
 export async function waitForMessages(
   inlet: TestInlet,
   query: string,
@@ -124,7 +124,7 @@ export async function waitForMessages(
   }, `${count} messages for ${query}`);
 }
 
-/** A clock for the engine that starts at the current time and moves only when told. */
+/** An engine clock that starts at the current time and moves only when `advance` is called. */
 export interface TestClock {
   engine: WorkflowEngine;
   now(): Date;
@@ -178,7 +178,7 @@ afterEach(async () => {
   );
 });
 
-/** Starts an HTTP receiver on 127.0.0.1 that records each request and answers with `respond`. */
+/** Starts an HTTP receiver on 127.0.0.1 that records each request and responds with `respond`. */
 export async function startReceiver(
   respond: (response: ServerResponse, request: ReceivedRequest, index: number) => void = (
     response,
@@ -232,7 +232,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return { port, messages };
 }
 
-/** Settings of an email channel that sends to `sink`. */
+/** Returns the body of a PUT /v1/channels request for an email channel that sends to `sink`. */
 export function smtpChannel(sink: SmtpSink): Record<string, unknown> {
   return {
     type: 'email',

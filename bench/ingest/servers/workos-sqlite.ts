@@ -27,15 +27,20 @@ const server = http.createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
-    void handleDelivery(Buffer.concat(chunks).toString('utf8'), request.headers['workos-signature'])
-      .then((status) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(status === 200 ? '{"ok":true}' : '{"ok":false}');
-      });
+    void handleDelivery(
+      Buffer.concat(chunks).toString('utf8'),
+      request.headers['workos-signature'],
+    ).then((status) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(status === 200 ? '{"ok":true}' : '{"ok":false}');
+    });
   });
 });
 
-async function handleDelivery(body: string, signature: string | string[] | undefined): Promise<number> {
+async function handleDelivery(
+  body: string,
+  signature: string | string[] | undefined,
+): Promise<number> {
   if (typeof signature !== 'string') return 401;
   let event: { id: string; event: string };
   try {

@@ -19,7 +19,14 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
     .option('--json', 'print JSON')
     .action(async (source: string, options: Record<string, string | boolean | undefined>) => {
       const query = new URLSearchParams();
-      for (const [option, param] of [['type', 'event_type'], ['status', 'status'], ['since', 'since'], ['until', 'until'], ['limit', 'limit'], ['after', 'after']] as const) {
+      for (const [option, param] of [
+        ['type', 'event_type'],
+        ['status', 'status'],
+        ['since', 'since'],
+        ['until', 'until'],
+        ['limit', 'limit'],
+        ['after', 'after'],
+      ] as const) {
         const value = options[option];
         if (typeof value === 'string') query.set(param, value);
       }
@@ -27,7 +34,12 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
         'GET',
         `/v1/sources/${encodeURIComponent(source)}/environments/${encodeURIComponent(String(options.env))}/events?${query}`,
       );
-      printRows(page.data as unknown as Record<string, unknown>[], ['id', 'event_type', 'status', 'received_at', 'delivery_count'], options.json === true, page);
+      printRows(
+        page.data as unknown as Record<string, unknown>[],
+        ['id', 'event_type', 'status', 'received_at', 'delivery_count'],
+        options.json === true,
+        page,
+      );
       if (!options.json && page.next_cursor) console.log(`More: --after ${page.next_cursor}`);
     });
 

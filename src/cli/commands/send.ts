@@ -7,25 +7,52 @@ import { printObject } from '../output.js';
 export function registerSendCommand(program: Command, client: () => ApiClient): void {
   program
     .command('send <source> <event-type>')
-    .description('Post a correctly signed sample delivery to a running server, like a provider test event.')
+    .description(
+      'Post a correctly signed sample delivery to a running server, like a provider test event.',
+    )
     .option('--env <environment>', 'environment', 'development')
-    .option('--secret <secret>', 'sign here with this secret and post to the webhook URL over HTTP; without it the server signs with its stored secret')
+    .option(
+      '--secret <secret>',
+      'sign here with this secret and post to the webhook URL over HTTP; without it the server signs with its stored secret',
+    )
     .option('--json', 'print JSON')
-    .action(async (sourceKey: string, eventType: string, options: { env: string; secret?: string; json?: boolean }) => {
-      const api = client();
-      const result = options.secret
-        ? await postSigned(api, sourceKey, eventType, options.env, options.secret)
-        : await api.request<unknown>('POST', `/v1/sources/${encodeURIComponent(sourceKey)}/environments/${encodeURIComponent(options.env)}/test-events`, { event_type: eventType });
-      if (options.json) return printObject(result);
-      const { id, status } = result as { id?: string; status?: string };
-      console.log(`Delivered ${eventType} to ${sourceKey}/${options.env}: event ${id ?? '?'} (${status ?? 'unknown'}).`);
-    });
+    .action(
+      async (
+        sourceKey: string,
+        eventType: string,
+        options: { env: string; secret?: string; json?: boolean },
+      ) => {
+        const api = client();
+        const result = options.secret
+          ? await postSigned(api, sourceKey, eventType, options.env, options.secret)
+          : await api.request<unknown>(
+              'POST',
+              `/v1/sources/${encodeURIComponent(sourceKey)}/environments/${encodeURIComponent(options.env)}/test-events`,
+              { event_type: eventType },
+            );
+        if (options.json) return printObject(result);
+        const { id, status } = result as { id?: string; status?: string };
+        console.log(
+          `Delivered ${eventType} to ${sourceKey}/${options.env}: event ${id ?? '?'} (${status ?? 'unknown'}).`,
+        );
+      },
+    );
 }
 
-async function postSigned(api: ApiClient, sourceKey: string, eventType: string, environment: string, secret: string): Promise<unknown> {
-  const source = await api.request<SourceView>('GET', `/v1/sources/${encodeURIComponent(sourceKey)}`);
+async function postSigned(
+  api: ApiClient,
+  sourceKey: string,
+  eventType: string,
+  environment: string,
+  secret: string,
+): Promise<unknown> {
+  const source = await api.request<SourceView>(
+    'GET',
+    `/v1/sources/${encodeURIComponent(sourceKey)}`,
+  );
   const env = source.environments.find((candidate) => candidate.environment === environment);
-  if (env === undefined) throw new Error(`Source ${sourceKey} has no environment "${environment}".`);
+  if (env === undefined)
+    throw new Error(`Source ${sourceKey} has no environment "${environment}".`);
   const provider = getProvider(source.provider);
   const body = provider.sampleBody(eventType);
   const rawBody = Buffer.from(JSON.stringify(body, null, 2));
@@ -37,6 +64,9 @@ async function postSigned(api: ApiClient, sourceKey: string, eventType: string, 
     body: rawBody,
   });
   const answer = (await response.json()) as { code?: string; message?: string };
-  if (!response.ok) throw new Error(`The server rejected the delivery with ${response.status} ${answer.code}: ${answer.message}`);
+  if (!response.ok)
+    throw new Error(
+      `The server rejected the delivery with ${response.status} ${answer.code}: ${answer.message}`,
+    );
   return answer;
 }

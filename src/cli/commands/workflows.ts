@@ -262,7 +262,7 @@ async function triggerWorkflow(
     print(`Skipped ${JSON.stringify(skipped.recipient)}: ${skipped.reason}`);
 }
 
-/** The definition fields of a workflow, in file order, without version and timestamps. */
+/** Returns the definition fields of a workflow in file order, without version and timestamps. */
 function toFileBody(workflow: WorkflowView): Record<string, unknown> {
   return {
     key: workflow.key,

@@ -29,10 +29,7 @@ export function sourcesAndEvents(kind: DatabaseKind): Migration {
         .addColumn('disabled_event_types', 'text', (col) => col.notNull().defaultTo('[]'))
         .addColumn('created_at', 'text', (col) => col.notNull())
         .addColumn('updated_at', 'text', (col) => col.notNull())
-        .addUniqueConstraint('source_environments_source_env_unique', [
-          'source_id',
-          'environment',
-        ])
+        .addUniqueConstraint('source_environments_source_env_unique', ['source_id', 'environment'])
         .execute();
 
       await db.schema
@@ -140,11 +137,7 @@ export function sourcesAndEvents(kind: DatabaseKind): Migration {
         .addColumn('updated_at', 'text', (col) => col.notNull())
         .addColumn('finished_at', 'text')
         .execute();
-      await db.schema
-        .createIndex('jobs_due')
-        .on('jobs')
-        .columns(['status', 'run_at'])
-        .execute();
+      await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
     },
   };
 }

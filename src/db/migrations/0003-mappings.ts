@@ -48,6 +48,21 @@ export function mappingsAndActionLogs(kind: DatabaseKind): Migration {
         .addColumn('updated_at', 'text', (col) => col.notNull())
         .addUniqueConstraint('action_logs_once', ['event_id', 'mapping_id', 'run'])
         .execute();
+
+      await db.schema
+        .createTable('subscription_versions')
+        .addColumn('environment', 'text', (col) => col.notNull())
+        .addColumn('collection', 'text', (col) => col.notNull())
+        .addColumn('object_id', 'text', (col) => col.notNull())
+        .addColumn('recipient_id', 'text', (col) => col.notNull())
+        .addColumn('source_time', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('subscription_versions_pk', [
+          'environment',
+          'collection',
+          'object_id',
+          'recipient_id',
+        ])
+        .execute();
     },
   };
 }

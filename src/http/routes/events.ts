@@ -40,19 +40,33 @@ export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<v
       schema: {
         summary: 'Show one event with its body and headers',
         tags: ['events'],
-        params: { ...environmentParams, properties: { ...environmentParams.properties, id: { type: 'string' } } },
+        params: {
+          ...environmentParams,
+          properties: { ...environmentParams.properties, id: { type: 'string' } },
+        },
       },
     },
     async (request) => {
-      const event = await inlet.eventLog.get(await environmentId(request.params), request.params.id);
+      const event = await inlet.eventLog.get(
+        await environmentId(request.params),
+        request.params.id,
+      );
       return { ...event, actions: await actionLogsFor(inlet.database.db, event.id) };
     },
   );
 
   app.get<{ Params: EnvParams }>(
     '/sources/:key/environments/:environment/event-types',
-    { schema: { summary: 'List event types seen, with counts and a sample', tags: ['events'], params: environmentParams } },
-    async (request) => ({ data: await inlet.eventLog.eventTypes(await environmentId(request.params)) }),
+    {
+      schema: {
+        summary: 'List event types seen, with counts and a sample',
+        tags: ['events'],
+        params: environmentParams,
+      },
+    },
+    async (request) => ({
+      data: await inlet.eventLog.eventTypes(await environmentId(request.params)),
+    }),
   );
 
   app.get<{ Params: EnvParams; Querystring: { after?: string; limit?: number } }>(
@@ -65,6 +79,7 @@ export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<v
         querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
       },
     },
-    async (request) => inlet.eventLog.rejections(await environmentId(request.params), request.query),
+    async (request) =>
+      inlet.eventLog.rejections(await environmentId(request.params), request.query),
   );
 }

@@ -27,7 +27,7 @@ const feedParams = {
   required: ['id', 'channel'],
 } as const;
 
-/** Messages, engagement marks and in-app feeds. */
+/** Registers the routes of messages, engagement marks and in-app feeds. */
 export async function messageRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const engine = getWorkflowEngine(inlet);
 

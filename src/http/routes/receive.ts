@@ -8,9 +8,13 @@ import type { Logger } from '../../logger.js';
  */
 export async function receiveRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: inlet.config.maxBodyBytes }, (_request, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: inlet.config.maxBodyBytes },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
 
   app.post<{ Params: { ingestId: string } }>(
     '/integrations/receive/:ingestId',
@@ -20,7 +24,11 @@ export async function receiveRoutes(app: FastifyInstance, inlet: Inlet): Promise
         summary: 'Receive a webhook delivery',
         tags: ['receive'],
         security: [],
-        params: { type: 'object', properties: { ingestId: { type: 'string' } }, required: ['ingestId'] },
+        params: {
+          type: 'object',
+          properties: { ingestId: { type: 'string' } },
+          required: ['ingestId'],
+        },
       },
     },
     async (request, reply) => {

@@ -29,21 +29,39 @@ const environmentBody = {
     secret_grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400 },
     revoke_previous_secrets: { type: 'boolean' },
     tolerance_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
-    disabled_event_types: { type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: 500 },
-    enabled_event_types: { type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: 500 },
+    disabled_event_types: {
+      type: 'array',
+      items: { type: 'string', maxLength: 255 },
+      maxItems: 500,
+    },
+    enabled_event_types: {
+      type: 'array',
+      items: { type: 'string', maxLength: 255 },
+      maxItems: 500,
+    },
   },
 } as const;
 
 export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   app.put<{ Params: { key: string }; Body: SourceInput & { default_mappings?: boolean } }>(
     '/sources/:key',
-    { schema: { summary: 'Create or update a source', tags: ['sources'], params: sourceKeyParams, body: sourceBody } },
+    {
+      schema: {
+        summary: 'Create or update a source',
+        tags: ['sources'],
+        params: sourceKeyParams,
+        body: sourceBody,
+      },
+    },
     async (request, reply) => {
       const { default_mappings: defaultMappings, ...input } = request.body;
       const { source, created } = await inlet.sources.put(request.params.key, input, {
         defaultMappings: defaultMappings ?? true,
       });
-      request.log.info({ source: source.key, created }, created ? 'source created' : 'source updated');
+      request.log.info(
+        { source: source.key, created },
+        created ? 'source created' : 'source updated',
+      );
       return reply.status(created ? 201 : 200).send(source);
     },
   );
@@ -60,7 +78,13 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
 
   app.delete<{ Params: { key: string } }>(
     '/sources/:key',
-    { schema: { summary: 'Delete a source with its events', tags: ['sources'], params: sourceKeyParams } },
+    {
+      schema: {
+        summary: 'Delete a source with its events',
+        tags: ['sources'],
+        params: sourceKeyParams,
+      },
+    },
     async (request, reply) => {
       await inlet.sources.delete(request.params.key);
       request.log.info({ source: request.params.key }, 'source deleted');
@@ -102,7 +126,10 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
  * sample body with the environment's newest secret and runs it through the receiving pipeline.
  */
 export async function testEventRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
-  app.post<{ Params: { key: string; environment: string }; Body: { event_type: string; body?: Record<string, unknown> } }>(
+  app.post<{
+    Params: { key: string; environment: string };
+    Body: { event_type: string; body?: Record<string, unknown> };
+  }>(
     '/sources/:key/environments/:environment/test-events',
     {
       schema: {
@@ -114,28 +141,47 @@ export async function testEventRoutes(app: FastifyInstance, inlet: Inlet): Promi
           additionalProperties: false,
           properties: {
             event_type: { type: 'string', minLength: 1, maxLength: 255 },
-            body: { type: 'object', description: 'Delivery body; defaults to the provider sample.' },
+            body: {
+              type: 'object',
+              description: 'Delivery body; defaults to the provider sample.',
+            },
           },
           required: ['event_type'],
         },
       },
     },
     async (request, reply) => {
-      const { source, environment } = await inlet.sources.findEnvironment(request.params.key, request.params.environment);
+      const { source, environment } = await inlet.sources.findEnvironment(
+        request.params.key,
+        request.params.environment,
+      );
       const provider = getProvider(source.provider);
       const [secret] = await inlet.sources.activeSecrets(environment.id);
       if (secret === undefined) {
-        throw new InletError('no_signing_secret', `Set a signing secret for ${source.key}/${environment.environment} first: inlet sources secret set ${source.key} --env ${environment.environment}.`);
+        throw new InletError(
+          'no_signing_secret',
+          `Set a signing secret for ${source.key}/${environment.environment} first: inlet sources secret set ${source.key} --env ${environment.environment}.`,
+        );
       }
       const body = request.body.body ?? provider.sampleBody(request.body.event_type);
-      if (body === undefined) throw new InletError('validation_failed', `No sample exists for "${request.body.event_type}"; pass a body.`);
+      if (body === undefined)
+        throw new InletError(
+          'validation_failed',
+          `No sample exists for "${request.body.event_type}"; pass a body.`,
+        );
       const rawBody = Buffer.from(JSON.stringify(body, null, 2));
       const signed = provider.sign(rawBody, secret, Date.now());
-      const headers = Object.fromEntries(Object.entries(signed).map(([name, value]) => [name.toLowerCase(), value]));
+      const headers = Object.fromEntries(
+        Object.entries(signed).map(([name, value]) => [name.toLowerCase(), value]),
+      );
       const response = await inlet.ingest.receive({
         ingestId: environment.ingest_id,
         rawBody,
-        headers: { 'content-type': 'application/json', 'user-agent': 'inlet-test-event', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'inlet-test-event',
+          ...headers,
+        },
         log: request.log as unknown as Logger,
       });
       return reply.status(response.status).send(response.body);

@@ -59,7 +59,7 @@ export function requestEnvironment(
   return environment;
 }
 
-/** Workflow definitions, triggers, cancellation and runs. */
+/** Registers the routes of workflow definitions, triggers, cancellation and runs. */
 export async function workflowRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const engine = getWorkflowEngine(inlet);
 
@@ -199,7 +199,7 @@ export async function workflowRoutes(app: FastifyInstance, inlet: Inlet): Promis
   );
 }
 
-/** Channel configurations per environment. */
+/** Registers the routes of channel configurations, which belong to one environment each. */
 export async function channelRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const engine = getWorkflowEngine(inlet);
 

@@ -222,6 +222,8 @@ export const WORKOS_DEFAULT_MAPPINGS: readonly DefaultMapping[] = [
       collection: { literal: DIRECTORY_GROUPS },
       id: 'body.data.group.id',
       recipients: 'body.data.user.id',
+      // The event time orders membership changes: a late retry of an older one is stale.
+      source_time: 'body.created_at',
     },
   },
   {
@@ -232,6 +234,8 @@ export const WORKOS_DEFAULT_MAPPINGS: readonly DefaultMapping[] = [
       collection: { literal: DIRECTORY_GROUPS },
       id: 'body.data.group.id',
       recipients: 'body.data.user.id',
+      // The event time orders membership changes: a late retry of an older one is stale.
+      source_time: 'body.created_at',
     },
   },
   {
