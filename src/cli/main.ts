@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, SETTINGS } from '../config.js';
 import { startInlet } from '../start.js';
 import { ApiClient, ApiError } from './client.js';
 import { registerEventCommands } from './commands/events.js';
-import { registerMappingCommands } from './commands/mappings.js';
+import { registerEventTypeCommands, registerMappingCommands } from './commands/mappings.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerSourceCommands } from './commands/sources.js';
 import './commands/workflows.js';
@@ -55,6 +55,7 @@ registerSourceCommands(program, client);
 registerEventCommands(program, client);
 registerSendCommand(program, client);
 registerMappingCommands(program, client);
+registerEventTypeCommands(program, client);
 for (const extend of cliExtensions) extend(program, client);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

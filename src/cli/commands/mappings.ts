@@ -215,3 +215,44 @@ export function registerMappingCommands(program: Command, client: () => ApiClien
       },
     );
 }
+
+export function registerEventTypeCommands(program: Command, client: () => ApiClient): void {
+  const eventTypes = program
+    .command('event-types')
+    .description('See the event types a source environment received, and switch types on or off.');
+
+  eventTypes
+    .command('list <source>')
+    .description('List event types received, with counts and the last time each arrived.')
+    .option('--env <environment>', 'environment', 'development')
+    .option('--json', 'print JSON')
+    .action(async (source: string, options: { env: string; json?: boolean }) => {
+      const { data } = await client().request<{ data: Record<string, unknown>[] }>(
+        'GET',
+        `${environmentPath(source, options.env)}/event-types`,
+      );
+      printRows(data, ['event_type', 'count', 'last_received_at'], options.json ?? false, data);
+    });
+
+  for (const [command, field] of [
+    ['disable', 'disabled_event_types'],
+    ['enable', 'enabled_event_types'],
+  ] as const) {
+    eventTypes
+      .command(`${command} <source> <event-types...>`)
+      .description(
+        `${command === 'disable' ? 'Switch off' : 'Switch on'} event types: switched-off types are recorded as skipped and run nothing.`,
+      )
+      .option('--env <environment>', 'environment', 'development')
+      .action(async (source: string, types: string[], options: { env: string }) => {
+        const view = await client().request<{ disabled_event_types: string[] }>(
+          'PUT',
+          environmentPath(source, options.env),
+          { [field]: types },
+        );
+        console.log(
+          `Switched off in ${source}/${options.env}: ${view.disabled_event_types.join(', ') || 'none'}`,
+        );
+      });
+  }
+}
