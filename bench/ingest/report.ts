@@ -40,6 +40,15 @@ export function describeMachine(): string[] {
   ];
 }
 
+/**
+ * Formats the 1, 5 and 15 minute load averages. Other processes on the machine take CPU from the
+ * servers and the load generator, so a load above the core count makes the figures unreliable.
+ */
+export function formatLoadAverage(): string {
+  const [one, five, fifteen] = os.loadavg().map((load) => load.toFixed(2));
+  return `Load average ${one}, ${five}, ${fifteen} (1, 5, 15 min) on ${os.cpus().length} cores`;
+}
+
 function readOsName(): string {
   try {
     const release = fs.readFileSync('/etc/os-release', 'utf8');

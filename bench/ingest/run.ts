@@ -7,16 +7,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeliveryFactory } from './deliveries.js';
-import { runLoad } from './load.js';
+import { runLoad, type LoadResult } from './load.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import {
   describeMachine,
+  formatLoadAverage,
   formatTable,
   formatVerdicts,
   judgeTargets,
   type TargetResult,
 } from './report.js';
-import { createWorkDir, TARGETS, type Target, type TargetContext } from './targets.js';
+import {
+  createWorkDir,
+  TARGETS,
+  type RunningTarget,
+  type Target,
+  type TargetContext,
+} from './targets.js';
 
 const BUILD_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SIGNING_SECRET = 'whsec_bench_6N2pQx8Vt3LmZ9Rk4Wd7Yh1C';
@@ -30,9 +37,37 @@ async function main(): Promise<void> {
   const targets = selectTargets(options.targets);
   const repoRoot = findRepoRoot(BUILD_DIR);
   const fixture = path.join(repoRoot, 'fixtures/workos/dsync.user.created.json');
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-'));
-
+  const loadAverageAtStart = os.loadavg();
   printHeader(options, fixture);
+
+  const results = await measureTargets(targets, options, repoRoot, fixture);
+  const verdicts = judgeTargets(results);
+  console.log(`\n${formatLoadAverage()} at the end of the run`);
+  console.log(`\n${formatTable(results)}\n`);
+  console.log(formatVerdicts(verdicts));
+
+  if (options.jsonFile !== undefined) {
+    const report = {
+      machine: describeMachine(),
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg(),
+      options,
+      results,
+      verdicts,
+    };
+    fs.writeFileSync(options.jsonFile, JSON.stringify(report, null, 2));
+  }
+  if (verdicts.some((verdict) => !verdict.passed)) process.exitCode = 1;
+}
+
+/** Measures the targets one after another, each with its own scratch folder. */
+async function measureTargets(
+  targets: readonly Target[],
+  options: BenchOptions,
+  repoRoot: string,
+  fixture: string,
+): Promise<TargetResult[]> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-'));
   const results: TargetResult[] = [];
   try {
     for (const target of targets) {
@@ -54,17 +89,7 @@ async function main(): Promise<void> {
     if (options.keep) console.log(`\nScratch folder kept: ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true });
   }
-
-  console.log(`\n${formatTable(results)}\n`);
-  const verdicts = judgeTargets(results);
-  console.log(formatVerdicts(verdicts));
-  if (options.jsonFile !== undefined) {
-    fs.writeFileSync(
-      options.jsonFile,
-      JSON.stringify({ machine: describeMachine(), options, results, verdicts }, null, 2),
-    );
-  }
-  if (verdicts.some((verdict) => !verdict.passed)) process.exitCode = 1;
+  return results;
 }
 
 /** Starts one target, loads it, stops it and reads its database. */
@@ -78,43 +103,55 @@ async function measureTarget(
   try {
     const deliveries = new DeliveryFactory(fixture, context.signingSecret);
     const acknowledgedIds = new Set<string>();
-    const load = {
-      url: running.deliveryUrl,
-      connections: options.connections,
-      deliveries,
-      acknowledgedIds,
-    };
-
-    const warmup =
-      options.warmupSeconds > 0
-        ? await runLoad({ ...load, durationSeconds: options.warmupSeconds })
-        : undefined;
-    const cpuBefore = running.server.readCpuSeconds();
-    const measured = await runLoad({ ...load, durationSeconds: options.durationSeconds });
-    const cpuSeconds = running.server.readCpuSeconds() - cpuBefore;
+    const load = await applyLoad(running, options, deliveries, acknowledgedIds);
     const peakRssBytes = running.server.readPeakRssBytes();
     await running.server.stop();
-
     const storage = await running.checkStorage?.(acknowledgedIds);
-    const result: TargetResult = {
+
+    const { measured, warmupAcknowledged, cpuSeconds } = load;
+    console.log(
+      `  ${Math.round(measured.eventsPerSecond)} events/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms, ` +
+        `${measured.rejected} non-2xx, ${measured.errors} errors`,
+    );
+    return {
       key: target.key,
       label: target.label,
       load: measured,
-      acknowledgedTotal: (warmup?.acknowledged ?? 0) + measured.acknowledged,
+      acknowledgedTotal: warmupAcknowledged + measured.acknowledged,
       peakRssBytes,
       serverCpuPercent: (cpuSeconds / measured.durationSeconds) * 100,
       serverCpuMicrosPerEvent: (cpuSeconds * 1e6) / Math.max(1, measured.acknowledged),
       ...(storage === undefined ? {} : { storage }),
     };
-    console.log(
-      `  ${Math.round(measured.eventsPerSecond)} events/s, p99 ${measured.latencyMs.p99.toFixed(2)} ms, ` +
-        `${measured.rejected} non-2xx, ${measured.errors} errors`,
-    );
-    return result;
   } finally {
     await running.server.stop();
     await running.cleanup();
   }
+}
+
+/** Runs the warm-up, then the measured load, and reads the server's CPU time around the latter. */
+async function applyLoad(
+  running: RunningTarget,
+  options: BenchOptions,
+  deliveries: DeliveryFactory,
+  acknowledgedIds: Set<string>,
+): Promise<{ measured: LoadResult; warmupAcknowledged: number; cpuSeconds: number }> {
+  const load = {
+    url: running.deliveryUrl,
+    connections: options.connections,
+    deliveries,
+    acknowledgedIds,
+  };
+  let warmupAcknowledged = 0;
+  if (options.warmupSeconds > 0) {
+    const warmup = await runLoad({ ...load, durationSeconds: options.warmupSeconds });
+    warmupAcknowledged = warmup.acknowledged;
+  }
+
+  const cpuBefore = running.server.readCpuSeconds();
+  const measured = await runLoad({ ...load, durationSeconds: options.durationSeconds });
+  const cpuSeconds = running.server.readCpuSeconds() - cpuBefore;
+  return { measured, warmupAcknowledged, cpuSeconds };
 }
 
 function profilingArgs(options: BenchOptions, key: string): string[] {
@@ -141,6 +178,7 @@ function printHeader(options: BenchOptions, fixture: string): void {
   const bodyBytes = new DeliveryFactory(fixture, SIGNING_SECRET).bodyBytes;
   console.log(`Inlet ingest benchmark, ${new Date().toISOString()}`);
   for (const line of describeMachine()) console.log(line);
+  console.log(`${formatLoadAverage()} at the start of the run`);
   console.log(
     `Load: ${options.connections} connections, ${options.warmupSeconds} s warm-up and ` +
       `${options.durationSeconds} s per target, ${bodyBytes}-byte dsync.user.created bodies, ` +

@@ -140,11 +140,19 @@ export const ACTION_SCHEMAS = {
 export type ActionParameters<T extends ActionType> = z.output<(typeof ACTION_SCHEMAS)[T]>;
 
 /** Names of the parameters each action requires, for validating mappings when they are saved. */
+// zod's isOptional() parses undefined and builds an error each time, so the lists are computed once.
+const REQUIRED_PARAMETERS = new Map(
+  ACTION_TYPES.map((type) => {
+    const shape = ACTION_SCHEMAS[type].shape as Record<string, z.ZodTypeAny>;
+    const required = Object.entries(shape)
+      .filter(([, schema]) => !schema.isOptional())
+      .map(([name]) => name);
+    return [type, required] as const;
+  }),
+);
+
 export function requiredParameters(type: ActionType): string[] {
-  const shape = ACTION_SCHEMAS[type].shape as Record<string, z.ZodTypeAny>;
-  return Object.entries(shape)
-    .filter(([, schema]) => !schema.isOptional())
-    .map(([name]) => name);
+  return [...REQUIRED_PARAMETERS.get(type)!];
 }
 
 export function knownParameters(type: ActionType): string[] {

@@ -15,9 +15,7 @@ import type { EventStatus } from '../record/event-store.js';
 import type { ActionServices } from './action-services.js';
 import {
   saveActionLog,
-  toActionLogView,
   type ActionLogRow,
-  type ActionLogView,
   type ActionStatus,
 } from './action-log.js';
 import { requiredParameters, type ActionType } from './action-types.js';
@@ -36,7 +34,7 @@ export interface ProcessOptions {
 export interface ProcessOutcome {
   eventId: string;
   status: EventStatus;
-  actions: ActionLogView[];
+  actions: ActionSummary[];
   /** True when a transient failure should be retried by the job. */
   retry: boolean;
 }
@@ -96,11 +94,11 @@ export class EventProcessor {
       ? await this.previousLogs(tx, eventId, options.run)
       : new Map<string, ActionLogRow>();
 
-    const actions: ActionLogView[] = [];
+    const actions: ActionSummary[] = [];
     for (const mapping of mappings) {
       const done = previous.get(mapping.id);
       if (done && (done.status === 'succeeded' || done.status === 'skipped')) {
-        actions.push(toActionLogView(done));
+        actions.push(summarize(done));
         continue;
       }
       actions.push(await this.runMapping(tx, event, mapping, done, options, log));
@@ -214,14 +212,14 @@ export class EventProcessor {
     previous: ActionLogRow | undefined,
     options: ProcessOptions,
     log: Logger,
-  ): Promise<ActionLogView> {
+  ): Promise<ActionSummary> {
     const started = performance.now();
     const row = previous ?? newActionLog(event.row.id, mapping, options.run);
     row.attempts += 1;
     const finish = async (
       status: ActionStatus,
       fields: Partial<ActionLogRow>,
-    ): Promise<ActionLogView> => {
+    ): Promise<ActionSummary> => {
       Object.assign(row, {
         status,
         error_code: null,
@@ -231,7 +229,7 @@ export class EventProcessor {
         updated_at: new Date().toISOString(),
       });
       await saveActionLog(tx, row, previous === undefined);
-      return toActionLogView(row);
+      return summarize(row);
     };
 
     if (!conditionsHold(mapping.conditions, event.context)) {
@@ -363,16 +361,41 @@ export class EventProcessor {
   }
 }
 
+/** What processing needs to know about an action's outcome; the full record is in the log. */
+export interface ActionSummary {
+  id: string;
+  action_type: string;
+  status: ActionStatus;
+  error: { code: string; message: string | null } | null;
+}
+
+function summarize(row: ActionLogRow): ActionSummary {
+  const error = row.error_code ? { code: row.error_code, message: row.error_message } : null;
+  return { id: row.id, action_type: row.action_type, status: row.status as ActionStatus, error };
+}
+
+const configuredParameters = new WeakMap<MappingView, string>();
+
+/** The mapping's parameters (and conditions) as logged, serialized once per cached mapping. */
+function parametersJson(mapping: MappingView): string {
+  let json = configuredParameters.get(mapping);
+  if (json === undefined) {
+    const conditions = mapping.conditions.length > 0 ? { $conditions: mapping.conditions } : {};
+    json = JSON.stringify({ ...mapping.parameters, ...conditions });
+    configuredParameters.set(mapping, json);
+  }
+  return json;
+}
+
 function newActionLog(eventId: string, mapping: MappingView, run: number): ActionLogRow {
   const now = new Date().toISOString();
-  const conditions = mapping.conditions.length > 0 ? { $conditions: mapping.conditions } : {};
   return {
     id: newId('act'),
     event_id: eventId,
     mapping_id: mapping.id,
     run,
     action_type: mapping.action_type,
-    parameters: JSON.stringify({ ...mapping.parameters, ...conditions }),
+    parameters: parametersJson(mapping),
     resolved: null,
     result: null,
     status: 'failed',
@@ -386,7 +409,7 @@ function newActionLog(eventId: string, mapping: MappingView, run: number): Actio
 }
 
 /** processed when nothing failed, failed when every attempted action failed, else partially_failed. */
-export function eventStatus(actions: readonly ActionLogView[]): EventStatus {
+export function eventStatus(actions: readonly ActionSummary[]): EventStatus {
   const failed = actions.filter(
     (action) => action.status === 'failed' || action.error?.code === 'parameter_missing',
   );

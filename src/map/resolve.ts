@@ -83,7 +83,7 @@ export function resolveParameters(
       continue;
     }
 
-    const problems = validateSpec(spec, location);
+    const problems = validateOnce(spec, location);
     if (problems.length > 0) {
       errors.push(...problems.map((message) => ({ field, message })));
       continue;
@@ -102,6 +102,23 @@ export function resolveParameters(
     }
   }
   return { values, errors };
+}
+
+const validatedSpecs = new WeakMap<object, string[]>();
+
+/**
+ * Validates a spec, remembering the result for spec objects: stored mappings are cached and
+ * resolved for every event, and their specs do not change once loaded. Strings are validated
+ * each time, which is cheap because parsed paths are cached.
+ */
+function validateOnce(spec: ValueSpec, location: string): string[] {
+  if (typeof spec !== 'object' || spec === null) return validateSpec(spec, location);
+  let problems = validatedSpecs.get(spec);
+  if (problems === undefined) {
+    problems = validateSpec(spec, location);
+    validatedSpecs.set(spec, problems);
+  }
+  return problems;
 }
 
 /**

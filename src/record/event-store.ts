@@ -169,19 +169,20 @@ export class EventStore {
 }
 
 /**
- * Writes batches through the better-sqlite3 connection with statements prepared once. Going
- * through Kysely compiles and prepares every statement again, which cost more than the writes
- * themselves at webhook rates. The writer holds Kysely's connection lock while it writes, so its
- * transaction never interleaves with a Kysely transaction on the same connection.
+ * Writes batches through the better-sqlite3 connection with statements prepared once. Kysely
+ * compiles and prepares every statement again, and in CPU profiles of the ingest benchmark that
+ * took longer than running the statements. The writer holds Kysely's connection lock while it
+ * writes, so its transaction never interleaves with a Kysely transaction on the same connection.
  */
 class SqliteBatchWriter implements BatchWriter {
   readonly maxConcurrentBatches = 1;
   private readonly jobs: JobRowRecorder;
-  private readonly insertEvent: BetterSqlite3.Statement;
-  private readonly upsertEventType: BetterSqlite3.Statement;
-  /** Statements compiled by Kysely on first use (job inserts, duplicate counts), by SQL text. */
+  private readonly insertEventSql: string;
+  private readonly upsertEventTypeSql: string;
+  /** Statements prepared on first use, by SQL text, so the store can be built before migrating. */
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  private compiledJobInsert: CompiledQuery | undefined;
+  /** SQL of the job insert by column list, compiled once per list. */
+  private readonly jobInsertSql = new Map<string, string>();
   private readonly writeInTransaction: BetterSqlite3.Transaction<
     (items: PreparedEvent[]) => RecordResult[]
   >;
@@ -193,10 +194,8 @@ class SqliteBatchWriter implements BatchWriter {
   ) {
     this.jobs = new JobRowRecorder(queue);
     const sample = eventRow({ event: SAMPLE_EVENT, now: new Date(0) }, 'evt_sample');
-    this.insertEvent = sqlite.prepare(insertEventsQuery(db, [sample]).compile().sql);
-    this.upsertEventType = sqlite.prepare(
-      upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql,
-    );
+    this.insertEventSql = insertEventsQuery(db, [sample]).compile().sql;
+    this.upsertEventTypeSql = upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql;
     this.writeInTransaction = sqlite.transaction((items: PreparedEvent[]) => this.writeAll(items));
   }
 
@@ -214,8 +213,9 @@ class SqliteBatchWriter implements BatchWriter {
   }
 
   // Savepoints would let one event fail inside the batch transaction, but SQLite then copies
-  // every page an event touches into a statement journal, which cost about a third of the write.
-  // A failed batch is rare, so it is rolled back and its events are retried one at a time.
+  // every page an event touches into a statement journal: about 30 µs of CPU per event, a third
+  // of the store's cost, on the machine in docs/benchmarks.md. A failed batch is rare, so it is
+  // rolled back and its events are retried one at a time.
   private writeLocked(items: PreparedEvent[]): Outcome[] {
     if (this.sqlite.inTransaction) {
       throw new Error(
@@ -247,12 +247,13 @@ class SqliteBatchWriter implements BatchWriter {
     const newRows = items
       .filter((_item, index) => !results[index]!.duplicate)
       .map((item) => item.row);
-    for (const row of aggregateEventTypes(newRows)) this.upsertEventType.run(Object.values(row));
+    const upsertEventType = this.statement(this.upsertEventTypeSql);
+    for (const row of aggregateEventTypes(newRows)) upsertEventType.run(Object.values(row));
     return results;
   }
 
   private writeOne(item: PreparedEvent): RecordResult {
-    const { changes } = this.insertEvent.run(Object.values(item.row));
+    const { changes } = this.statement(this.insertEventSql).run(Object.values(item.row));
     if (changes === 0) return this.countDuplicate(item);
     if (item.job !== undefined) this.insertJob(item.job);
     return { eventId: item.row.id, duplicate: false };
@@ -270,10 +271,13 @@ class SqliteBatchWriter implements BatchWriter {
   }
 
   private insertJob(job: JobInsert): void {
-    // Rows from JobQueue.enqueue all have the same columns, so the SQL is compiled once.
-    const query = this.compiledJobInsert ?? insertJobsQuery(this.db, [job]).compile();
-    this.compiledJobInsert = query;
-    this.statement(query.sql).run(Object.values(job));
+    const columns = Object.keys(job).join(',');
+    let sql = this.jobInsertSql.get(columns);
+    if (sql === undefined) {
+      sql = insertJobsQuery(this.db, [job]).compile().sql;
+      this.jobInsertSql.set(columns, sql);
+    }
+    this.statement(sql).run(Object.values(job));
   }
 
   private statement(sql: string): BetterSqlite3.Statement {

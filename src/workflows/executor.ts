@@ -230,7 +230,7 @@ export class RunExecutor {
     return { stop: true, enqueued: true };
   }
 
-  /** Returns when a delay ends, or a message saying why `until_path` gave no time. */
+  /** Returns the end of a delay, or a message saying why `until_path` gave no time. */
   private async delayEnd(state: StepTransaction, step: DelayStep): Promise<Date | string> {
     if (step.duration !== undefined)
       return new Date(state.now.getTime() + durationMs(step.duration));
@@ -389,7 +389,10 @@ export class RunExecutor {
         .where('status', 'in', ['queued', 'running'])
         .execute();
     } catch (storeError) {
-      log.error({ err: storeError, runId }, 'marking the run failed did not work');
+      log.error(
+        { err: storeError, runId },
+        'storing the failed status of the run failed; the run keeps its last status',
+      );
     }
   }
 }

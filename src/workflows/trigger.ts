@@ -84,8 +84,11 @@ export class TriggerService {
       if (previous !== undefined) return previous;
     }
 
+    // Every check that can reject the trigger runs before the key is claimed, so a rejected
+    // trigger leaves no key behind even when the caller commits its transaction anyway.
     const parsed = parseTriggerInput(input);
     const workflow = await this.deps.workflows.findTriggerable(exec, key);
+    const fanOut = await this.fanOut(exec, environment, parsed);
     if (idempotency !== undefined) {
       const previous = await this.claimKey(
         exec,
@@ -96,7 +99,7 @@ export class TriggerService {
       if (previous !== undefined) return previous;
     }
 
-    const result = await this.createRuns(exec, environment, workflow, parsed, options);
+    const result = await this.createRuns(exec, environment, workflow, parsed, fanOut, options);
     if (idempotency !== undefined) {
       await exec
         .updateTable('workflow_idempotency_keys')
@@ -122,9 +125,9 @@ export class TriggerService {
     environment: string,
     workflow: WorkflowVersion,
     trigger: ParsedTrigger,
+    { targets, skipped }: { targets: Map<string, Target>; skipped: SkippedRecipient[] },
     options: TriggerOptions,
   ): Promise<TriggerResult> {
-    const { targets, skipped } = await this.fanOut(exec, environment, trigger);
     // An operator's trigger may bring a deleted user back, like PUT /v1/users does. A source
     // event's trigger may not, so that a late event cannot undo a deletion.
     await this.identifyInlineUsers(exec, environment, trigger, options.sourceEventId === undefined);
@@ -264,7 +267,9 @@ export class TriggerService {
       .executeTakeFirst();
     if (row === undefined) return undefined;
     if (row.fingerprint !== fingerprint) throw idempotencyConflict(key);
-    return JSON.parse(row.response) as TriggerResult;
+    // A null response means a transaction committed the key without the runs, which happens
+    // only when a caller swallowed an error. The key then counts as unused.
+    return (JSON.parse(row.response) as TriggerResult | null) ?? undefined;
   }
 
   /**

@@ -131,19 +131,32 @@ describeEachEngine('workflow batches', (engine) => {
     await putWorkflow(inlet, 'digest', digest({ maxItems: 3 }));
     await identify(inlet, 'ada');
 
-    for (let n = 0; n < 4; n += 1) {
+    // Each run joins before the next trigger, so the batch fills in trigger order. The third
+    // run fills it, and the batch closes without the clock moving.
+    for (let n = 0; n < 2; n += 1) {
       await trigger(inlet, 'digest', {
         recipients: ['ada'],
         data: { organization_id: 'org_1', n },
       });
+      await waitFor(
+        async () => (await countRuns(inlet, 'waiting')) === n + 1,
+        `run ${n} in the batch`,
+      );
     }
-
-    // The first three fill a batch that closes without the clock moving; the fourth opens another.
+    await trigger(inlet, 'digest', {
+      recipients: ['ada'],
+      data: { organization_id: 'org_1', n: 2 },
+    });
     const [message] = await waitFor(async () => {
       const page = await ok(inlet, 'GET', '/v1/messages?workflow=digest');
       return page.data.length === 1 ? page.data : undefined;
     }, 'the full batch to deliver');
     expect(message.content.markdown).toBe('3 events in org_1: 0 1 ');
+
+    await trigger(inlet, 'digest', {
+      recipients: ['ada'],
+      data: { organization_id: 'org_1', n: 3 },
+    });
     await waitFor(async () => (await countRuns(inlet, 'waiting')) === 1, 'the fourth run waiting');
     const batches = await inlet.inlet.database.db
       .selectFrom('workflow_batches')

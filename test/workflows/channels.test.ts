@@ -280,4 +280,43 @@ describeEachEngine('workflow channels', (engine) => {
     expect(feed.status).toBe('delivered');
     await waitFor(async () => run.steps.length === 2, 'both steps recorded');
   });
+
+  it('records render and address failures', async () => {
+    const inlet = await startTestInlet(engine);
+    const sink = await startSmtpSink();
+    const chat = await startReceiver();
+    await ok(inlet, 'PUT', '/v1/channels/smtp', smtpChannel(sink));
+    await ok(inlet, 'PUT', '/v1/channels/slack', { type: 'chat', settings: { url: chat.url } });
+    await putWorkflow(inlet, 'fragile', {
+      name: 'Fragile',
+      steps: [
+        {
+          ref: 'email',
+          type: 'email',
+          channel: 'smtp',
+          template: { subject: 'Hi', text_body: 'Hi' },
+        },
+        {
+          ref: 'chat',
+          type: 'chat',
+          channel: 'slack',
+          template: { text: "Hi {% include 'missing' %}" },
+        },
+      ],
+    });
+    await ok(inlet, 'PUT', '/v1/users/no-email', { name: 'No Email' });
+
+    const { workflow_run_ids } = await trigger(inlet, 'fragile', { recipients: ['no-email'] });
+    const run = await waitForRun(inlet, workflow_run_ids[0]!, ['completed']);
+
+    const email = run.messages.find((message: any) => message.step_ref === 'email');
+    expect(email.status).toBe('not_sent');
+    expect(email.status_reason).toBe('missing_email');
+    const failed = run.messages.find((message: any) => message.step_ref === 'chat');
+    expect(failed.status).toBe('undelivered');
+    expect(failed.error.code).toBe('template_error');
+    expect(failed.error.message).toContain('The text template failed to render');
+    expect(chat.requests).toHaveLength(0);
+    expect(sink.messages).toHaveLength(0);
+  });
 });

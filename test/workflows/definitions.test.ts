@@ -156,6 +156,15 @@ describeEachEngine('workflow definitions', (engine) => {
       'workflow_not_found',
     );
     expect((await request(inlet, 'DELETE', '/v1/workflows/welcome')).status).toBe(404);
+
+    const spec = (await (await fetch(`${inlet.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/workflows/{key}/trigger',
+        '/v1/users/{id}/feeds/{channel}',
+        '/v1/channels/{key}',
+      ]),
+    );
   });
 
   it('trigger errors for unknown and inactive workflows', async () => {

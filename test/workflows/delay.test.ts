@@ -165,4 +165,20 @@ describeEachEngine('workflow delays', (engine) => {
     expect(done.workflow_version).toBe(1);
     expect(done.messages.map((message: any) => message.step_ref)).toEqual(['feed']);
   });
+
+  it('fails when the recipient was deleted', async () => {
+    const inlet = await startTestInlet(engine);
+    const clock = controlClock(inlet);
+    await putWorkflow(inlet, 'reminder', REMINDER);
+    await identify(inlet, 'ada');
+    const { workflow_run_ids } = await trigger(inlet, 'reminder', { recipients: ['ada'] });
+    await waitForRun(inlet, workflow_run_ids[0]!, ['waiting']);
+
+    expect((await request(inlet, 'DELETE', '/v1/users/ada')).status).toBe(204);
+    await clock.advance(HOUR);
+
+    const run = await waitForRun(inlet, workflow_run_ids[0]!, ['failed']);
+    expect(run.error.code).toBe('recipient_not_found');
+    expect(run.messages).toEqual([]);
+  });
 });
