@@ -54,6 +54,11 @@ export function openSqlite(file: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Every checkpoint syncs the WAL and the database file to disk. The default (every 1,000 pages)
+  // syncs every few dozen events under load; 10,000 pages (about 40 MB of WAL) syncs ten times
+  // less often. A larger page cache keeps the hot indexes in memory.
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
