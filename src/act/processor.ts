@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import type { ZodIssue } from 'zod';
-import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { EventRow, JobRow } from '../db/schema.js';
 import { InletError } from '../errors.js';
@@ -13,13 +12,10 @@ import { resolveParameters } from '../map/resolve.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { EventStatus } from '../record/event-store.js';
 import type { ActionServices } from './action-services.js';
-import {
-  saveActionLog,
-  type ActionLogRow,
-  type ActionStatus,
-} from './action-log.js';
+import { saveActionLog, type ActionLogRow, type ActionStatus } from './action-log.js';
 import { requiredParameters, type ActionType } from './action-types.js';
 import { executeAction, parseParameters } from './execute-action.js';
+import { processingStatements, type ProcessingStatements } from './processing-statements.js';
 
 export interface ProcessOptions {
   /** 0 for the first processing, then one more for each replay. */
@@ -48,17 +44,21 @@ interface LoadedEvent {
 }
 
 /**
- * Runs the mappings of one recorded event. Each action commits in its own transaction together
- * with its action log row, so an action's effect and its record never disagree, and a retried
- * job skips the actions that already succeeded in the same run.
+ * Runs the mappings of one recorded event. Each action runs under a savepoint and writes its
+ * action log row in the same transaction, so an action's effect and its record never disagree,
+ * and a retried job skips the actions that already succeeded in the same run.
  */
 export class EventProcessor {
+  private readonly statements: ProcessingStatements;
+
   constructor(
     private readonly db: Db,
     private readonly mappings: MappingService,
     private readonly services: ActionServices,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.statements = processingStatements(db);
+  }
 
   /** Processes one event in its own transaction (used by replays). */
   async process(eventId: string, options: ProcessOptions): Promise<ProcessOutcome | undefined> {
@@ -129,7 +129,7 @@ export class EventProcessor {
   private async processJob(tx: Tx, job: JobRow, queue: JobQueue, log: Logger): Promise<void> {
     const payload = JSON.parse(job.payload) as { eventId: string; run?: number };
     const jobLog = log.child({ jobId: job.id, attempt: `${job.attempts} of ${job.max_attempts}` });
-    await sql`savepoint event_job`.execute(tx);
+    await this.statements.savepoint(tx, 'event_job');
     try {
       const outcome = await this.processIn(tx, payload.eventId, {
         run: payload.run ?? 0,
@@ -147,10 +147,10 @@ export class EventProcessor {
       } else {
         await queue.complete(job, tx);
       }
-      await sql`release savepoint event_job`.execute(tx);
+      await this.statements.release(tx, 'event_job');
     } catch (error) {
-      await sql`rollback to savepoint event_job`.execute(tx);
-      await sql`release savepoint event_job`.execute(tx);
+      await this.statements.rollbackTo(tx, 'event_job');
+      await this.statements.release(tx, 'event_job');
       jobLog.error(
         { err: error, eventId: payload.eventId },
         'processing the event failed; the job will be retried',
@@ -228,7 +228,8 @@ export class EventProcessor {
         duration_ms: Math.round(performance.now() - started),
         updated_at: new Date().toISOString(),
       });
-      await saveActionLog(tx, row, previous === undefined);
+      if (previous === undefined) await this.statements.insertActionLog(tx, row);
+      else await saveActionLog(tx, row, false);
       return summarize(row);
     };
 
@@ -261,7 +262,7 @@ export class EventProcessor {
       mappingId: mapping.id,
       actionLogId: row.id,
     };
-    await sql`savepoint action`.execute(tx);
+    await this.statements.savepoint(tx, 'action');
     try {
       const output = await executeAction(
         mapping.action_type,
@@ -269,7 +270,7 @@ export class EventProcessor {
         scope,
         this.services,
       );
-      await sql`release savepoint action`.execute(tx);
+      await this.statements.release(tx, 'action');
       log.debug(
         { mappingId: mapping.id, actionType: mapping.action_type, outcome: output.outcome },
         'action ran',
@@ -278,8 +279,8 @@ export class EventProcessor {
         result: JSON.stringify(output),
       });
     } catch (error) {
-      await sql`rollback to savepoint action`.execute(tx);
-      await sql`release savepoint action`.execute(tx);
+      await this.statements.rollbackTo(tx, 'action');
+      await this.statements.release(tx, 'action');
       return finish(...this.classifyFailure(error, mapping, row.attempts, options, log));
     }
   }
@@ -312,13 +313,7 @@ export class EventProcessor {
   }
 
   private async load(tx: Tx, eventId: string): Promise<LoadedEvent | undefined> {
-    const row = await tx
-      .selectFrom('events')
-      .innerJoin('source_environments as env', 'env.id', 'events.source_environment_id')
-      .selectAll('events')
-      .select(['env.environment', 'env.disabled_event_types'])
-      .where('events.id', '=', eventId)
-      .executeTakeFirst();
+    const row = await this.statements.loadEvent(tx, eventId);
     if (row === undefined) return undefined;
     const { environment, disabled_event_types: disabled, ...event } = row;
     return {
@@ -348,11 +343,7 @@ export class EventProcessor {
   }
 
   private async finish(tx: Tx, eventId: string, status: EventStatus, done = true): Promise<void> {
-    await tx
-      .updateTable('events')
-      .set({ status, processed_at: done ? new Date().toISOString() : null })
-      .where('id', '=', eventId)
-      .execute();
+    await this.statements.finishEvent(tx, eventId, status, done ? new Date().toISOString() : null);
   }
 
   /** Wakes local workers for jobs that actions enqueued, such as workflow runs. */

@@ -13,9 +13,13 @@ it('probe', async () => {
   let deep: any = 'body.data.id';
   for (let i = 0; i < 40; i++) deep = { first_of: [deep] };
   await show('deep first_of', 'POST', `${M}/mappings`, { event_type: 'x', action_type: 'users_delete', parameters: { id: deep } });
-  let deepLit: any = 1;
-  for (let i = 0; i < 5000; i++) deepLit = [deepLit];
-  await show('deep literal 5000', 'POST', `${M}/mappings`, { event_type: 'x', action_type: 'users_delete', parameters: { id: { literal: deepLit } } });
+  const raw = async (label: string, method: string, path: string, text: string) => {
+    const response = await fetch(inlet.url + path, { method, headers: { authorization: `Bearer ${inlet.inlet.apiKey}`, 'content-type': 'application/json' }, body: text });
+    console.log(label, response.status, (await response.text()).slice(0, 400));
+  };
+  await raw('deep literal 5000', 'POST', `${M}/mappings`, '{"event_type":"x","action_type":"users_delete","parameters":{"id":{"literal":' + '['.repeat(5000) + ']'.repeat(5000) + '}}}');
+  await raw('deep literal 100000', 'POST', `${M}/mappings`, '{"event_type":"x","action_type":"users_delete","parameters":{"id":{"literal":' + '['.repeat(100000) + ']'.repeat(100000) + '}}}');
+  await raw('deep object spec', 'POST', `${M}/mappings`, '{"event_type":"x","action_type":"users_identify","parameters":{"id":"body.id","properties":' + '{"object":{"a":'.repeat(3000) + '"body.x"' + '}}'.repeat(3000) + '}}');
   await show('huge array', 'POST', `${M}/mappings`, { event_type: 'x', action_type: 'users_delete', parameters: { id: { first_of: Array.from({ length: 50000 }, () => 'body.data.id') } } });
   await show('proto param', 'POST', `${M}/mappings`, JSON.parse('{"event_type":"x","action_type":"users_delete","parameters":{"id":"body.id","__proto__":{"polluted":1}}}'));
   await show('constructor param', 'POST', `${M}/mappings`, { event_type: 'x', action_type: 'users_delete', parameters: { id: 'body.id', constructor: 'body.x' } });
@@ -66,9 +70,8 @@ it('probe', async () => {
   await show('rehearse event id missing', 'POST', `${M}/rehearse`, { event_id: 'evt_nope' });
   await show('rehearse event id empty', 'POST', `${M}/rehearse`, { event_id: '' });
   await show('rehearse headers num', 'POST', `${M}/rehearse`, { body: {}, event_type: 'x', headers: { a: 1 } });
-  let deepBody: any = {};
-  for (let i = 0; i < 20000; i++) deepBody = { a: deepBody };
-  await show('rehearse deep', 'POST', `${M}/rehearse`, { event_type: 'x', body: deepBody });
+  await raw('rehearse deep', 'POST', `${M}/rehearse`, '{"event_type":"x","body":' + '{"a":'.repeat(100000) + '{}' + '}'.repeat(100000) + '}');
+  await raw('rehearse deep 3000', 'POST', `${M}/rehearse`, '{"event_type":"x","body":' + '{"a":'.repeat(3000) + '{}' + '}'.repeat(3000) + '}');
   await show('rehearse 900KB', 'POST', `${M}/rehearse`, { event_type: 'x', body: { id: 'a'.repeat(900_000) } });
   await show('rehearse 2MB', 'POST', `${M}/rehearse`, { event_type: 'x', body: { id: 'a'.repeat(2_000_000) } });
   await show('replay bad date', 'POST', `${M}/events/replay`, { since: 'yesterday' });
