@@ -4,6 +4,11 @@ import { InletError } from '../errors.js';
 export const MAX_KEY_LENGTH = 255;
 /** Maximum size of one record's `properties` (or tenant `settings`), serialized as UTF-8 JSON. */
 export const MAX_PROPERTIES_BYTES = 64 * 1024;
+/**
+ * Maximum nesting of objects and arrays in one record's `properties` (or tenant `settings`). It
+ * keeps a hostile value from exhausting the call stack when the record is serialized.
+ */
+export const MAX_PROPERTIES_DEPTH = 100;
 /** Maximum length of a text attribute such as `name` or `avatar`, in characters. */
 export const MAX_ATTRIBUTE_LENGTH = 2048;
 
@@ -83,10 +88,15 @@ export function assertJsonObject(value: unknown, field: string): asserts value i
 }
 
 /**
- * Serializes a stored JSON object and checks its size against 64 KiB. `subject` names the record,
- * such as `user "u_1"`, so the message points at what to shrink.
+ * Serializes a stored JSON object and checks its nesting depth and its size against 64 KiB.
+ * `subject` names the record, such as `user "u_1"`, so the message points at what to shrink.
  */
 export function serializeObject(value: JsonObject, field: string, subject: string): string {
+  if (nestsDeeperThan(value, MAX_PROPERTIES_DEPTH)) {
+    throw validationError(
+      `${field} of ${subject} is nested more than ${MAX_PROPERTIES_DEPTH} levels deep; flatten it.`,
+    );
+  }
   const text = JSON.stringify(value);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_PROPERTIES_BYTES) {
@@ -123,6 +133,19 @@ export function assertBatchSize(
       `${field} has ${items.length} entries; send at most ${max} per call and split the rest.`,
     );
   }
+}
+
+/** Returns whether objects and arrays nest more than `max` levels; walks with its own stack. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    if (typeof entry.value !== 'object' || entry.value === null) continue;
+    if (entry.depth + 1 > max) return true;
+    for (const item of Object.values(entry.value)) {
+      pending.push({ value: item, depth: entry.depth + 1 });
+    }
+  }
+  return false;
 }
 
 function describe(value: unknown): string {

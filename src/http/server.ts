@@ -72,12 +72,10 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     void reply.status(mapped.status).send(mapped.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({
-        code: 'not_found',
-        message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-      });
+    void reply.status(404).send({
+      code: 'not_found',
+      message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+    });
   });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.debug(
@@ -152,10 +150,19 @@ function mapError(error: FastifyError): {
         body: { code: 'unsupported_media_type', message: 'Send the body as application/json.' },
       };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return {
         status: 400,
-        body: { code: 'invalid_json', message: 'The request body is not valid JSON.' },
+        body: { code: 'invalid_json', message: 'The request body is empty; send a JSON object.' },
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's parser also rejects valid JSON with prototype-poisoning keys, and drops the cause.
+      return {
+        status: 400,
+        body: {
+          code: 'invalid_json',
+          message:
+            'The request body is not valid JSON, or it has a "__proto__" key or a "constructor" key holding "prototype", which are rejected.',
+        },
       };
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

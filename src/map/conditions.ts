@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { evaluatePath, parsePath, type EventContext } from './path.js';
+import {
+  lookupPath,
+  MAX_VALUE_DEPTH,
+  nestsDeeperThan,
+  parsePath,
+  type EventContext,
+} from './path.js';
+
+/** Maximum nesting of a condition's `value`; the same limit applies to literal specs. */
+const MAX_CONDITION_VALUE_DEPTH = 32;
 
 const OPERATORS = [
   'equal_to',
@@ -31,6 +40,13 @@ export const conditionSchema = z
   })
   .strict()
   .superRefine((condition, ctx) => {
+    if (nestsDeeperThan(condition.value, MAX_CONDITION_VALUE_DEPTH)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `the value is nested more than ${MAX_CONDITION_VALUE_DEPTH} levels deep`,
+        path: ['value'],
+      });
+    }
     const needsValue = condition.operator !== 'exists' && condition.operator !== 'not_exists';
     if (needsValue && condition.value === undefined) {
       ctx.addIssue({
@@ -54,10 +70,13 @@ export const conditionSchema = z
 export type Condition = z.infer<typeof conditionSchema>;
 export const conditionsSchema = z.array(conditionSchema).max(20);
 
-/** Whether every condition holds for the event; an empty list always holds. */
+/**
+ * Whether every condition holds for the event; an empty list always holds. Conditions only read
+ * the event, so values are compared in place without copying them.
+ */
 export function conditionsHold(conditions: readonly Condition[], context: EventContext): boolean {
   return conditions.every((condition) =>
-    conditionHolds(condition, evaluatePath(context, condition.path)),
+    conditionHolds(condition, lookupPath(context, parsePath(condition.path))),
   );
 }
 
@@ -87,7 +106,12 @@ function conditionHolds(condition: Condition, actual: unknown): boolean {
   }
 }
 
+// A condition value nests at most MAX_CONDITION_VALUE_DEPTH levels, so an event value nested
+// deeper never equals it; checking first keeps JSON.stringify off values deep enough to overflow.
 function isEqual(left: unknown, right: unknown): boolean {
+  if (nestsDeeperThan(left, MAX_VALUE_DEPTH) || nestsDeeperThan(right, MAX_VALUE_DEPTH)) {
+    return false;
+  }
   return JSON.stringify(left) === JSON.stringify(right);
 }
 

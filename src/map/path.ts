@@ -32,6 +32,13 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
   'prototype',
 ]);
 
+/**
+ * Maximum nesting of an event value that a mapping copies. Webhook payloads nest a few levels, and
+ * the limit keeps a hostile body from exhausting the call stack when the value is copied, compared
+ * or serialized.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
 /** Maximum number of parsed paths kept per cache. When full, the oldest entry is evicted. */
 const MAX_CACHED_PATHS = 1000;
 
@@ -69,9 +76,18 @@ export function parseRelativePath(path: string): readonly PathSegment[] {
 }
 
 /**
+ * An event value that a mapping will not copy: nested more than MAX_VALUE_DEPTH levels deep, or
+ * holding a `__proto__` key, which an assignment would turn into a prototype change.
+ */
+export class EventValueError extends Error {
+  override name = 'EventValueError';
+}
+
+/**
  * Evaluates `path` against the event and returns the value, or undefined when any segment is
  * missing. Objects and arrays are returned as deep copies, so changing the result never changes
- * the event. Throws PathSyntaxError for an invalid path.
+ * the event. Throws PathSyntaxError for an invalid path, and EventValueError for a value that
+ * `cloneValue` rejects.
  */
 export function evaluatePath(context: EventContext, path: string): unknown {
   return cloneValue(lookupPath(context, parsePath(path)));
@@ -112,9 +128,75 @@ export function readPath(value: unknown, segments: readonly PathSegment[]): unkn
   return current;
 }
 
-/** Returns a deep copy of an object or array, and any other value unchanged. */
+/**
+ * Returns a deep copy of an object or array, and any other value unchanged. Throws EventValueError
+ * for a value nested more than MAX_VALUE_DEPTH levels deep or holding a `__proto__` key.
+ */
 export function cloneValue<T>(value: T): T {
-  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  assertCopyable(value);
+  return structuredClone(value);
+}
+
+/**
+ * Returns whether objects and arrays in `value` nest more than `max` levels deep. The walk uses
+ * its own stack, so any depth is safe to check.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    if (typeof entry.value !== 'object' || entry.value === null) {
+      continue;
+    }
+    if (entry.depth + 1 > max) {
+      return true;
+    }
+    for (const item of Object.values(entry.value)) {
+      pending.push({ value: item, depth: entry.depth + 1 });
+    }
+  }
+  return false;
+}
+
+interface WalkEntry {
+  value: unknown;
+  depth: number;
+  key: string;
+  parent: WalkEntry | undefined;
+}
+
+function assertCopyable(root: object): void {
+  const pending: WalkEntry[] = [{ value: root, depth: 1, key: '', parent: undefined }];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const { value, depth } = entry;
+    if (typeof value !== 'object' || value === null) {
+      continue;
+    }
+    if (depth > MAX_VALUE_DEPTH) {
+      throw new EventValueError(
+        `the event value is nested more than ${MAX_VALUE_DEPTH} levels deep; map a field inside it.`,
+      );
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const child = { value: item, depth: depth + 1, key, parent: entry };
+      if (key === '__proto__') {
+        throw new EventValueError(
+          `the event value has the key "__proto__" at ${describeWalkPath(child)}, which mappings never copy; map the fields you need one by one.`,
+        );
+      }
+      pending.push(child);
+    }
+  }
+}
+
+function describeWalkPath(entry: WalkEntry): string {
+  const keys: string[] = [];
+  for (let current: WalkEntry | undefined = entry; current?.parent; current = current.parent) {
+    keys.unshift(current.key);
+  }
+  return keys.map((key) => `[${JSON.stringify(key)}]`).join('');
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import {
   cloneValue,
+  EventValueError,
   isPlainRecord,
   lookupPath,
   parsePath,
@@ -136,14 +137,14 @@ export function isEmptyValue(value: unknown): boolean {
 
 function resolveValidSpec(spec: ValueSpec, context: EventContext, location: string): unknown {
   if (typeof spec === 'string') {
-    return cloneValue(lookupPath(context, parsePath(spec)));
+    return copyValue(lookupPath(context, parsePath(spec)), location);
   }
 
   switch (specForm(spec)) {
     case 'literal':
-      return cloneValue((spec as LiteralSpec).literal);
+      return copyValue((spec as LiteralSpec).literal, location);
     case 'path':
-      return resolvePathSpec(spec as PathSpec, context);
+      return resolvePathSpec(spec as PathSpec, context, location);
     case 'first_of':
       return resolveFirstOf(spec as FirstOfSpec, context, location);
     case 'template':
@@ -151,13 +152,25 @@ function resolveValidSpec(spec: ValueSpec, context: EventContext, location: stri
     case 'object':
       return resolveObject(spec as ObjectSpec, context, location);
     case 'find':
-      return resolveFind(spec as FindSpec, context);
+      return resolveFind(spec as FindSpec, context, location);
   }
 }
 
-function resolvePathSpec(spec: PathSpec, context: EventContext): unknown {
+/** Copies a resolved value; a value that cloneValue rejects becomes a ValueSpecError at `location`. */
+function copyValue(value: unknown, location: string): unknown {
+  try {
+    return cloneValue(value);
+  } catch (error) {
+    if (error instanceof EventValueError) {
+      throw new ValueSpecError(`${location}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function resolvePathSpec(spec: PathSpec, context: EventContext, location: string): unknown {
   const value = lookupPath(context, parsePath(spec.path));
-  return cloneValue(value === undefined ? spec.default : value);
+  return copyValue(value === undefined ? spec.default : value, location);
 }
 
 function resolveFirstOf(spec: FirstOfSpec, context: EventContext, location: string): unknown {
@@ -215,7 +228,7 @@ function resolveObject(spec: ObjectSpec, context: EventContext, location: string
   return result;
 }
 
-function resolveFind(spec: FindSpec, context: EventContext): unknown {
+function resolveFind(spec: FindSpec, context: EventContext, location: string): unknown {
   const list = lookupPath(context, parsePath(spec.find));
   if (!Array.isArray(list)) {
     return undefined;
@@ -229,7 +242,7 @@ function resolveFind(spec: FindSpec, context: EventContext): unknown {
 
   const selected =
     spec.select === undefined ? match : readPath(match, parseRelativePath(spec.select));
-  return cloneValue(selected);
+  return copyValue(selected, location);
 }
 
 function matchesWhere(element: unknown, conditions: [string, unknown][]): boolean {

@@ -91,7 +91,10 @@ const userBody = {
   },
 } as const;
 
-const toggles = { type: 'object', additionalProperties: { type: 'boolean' } } as const;
+// `enum` without `type` keeps Ajv from coercing null, 0 or "false" into false, which would opt the
+// user out of a workflow, category or channel type that the caller never meant to change.
+const strictBoolean = { enum: [true, false] } as const;
+const toggles = { type: 'object', additionalProperties: strictBoolean } as const;
 const preferencesBody = {
   type: 'object',
   additionalProperties: false,
@@ -101,7 +104,7 @@ const preferencesBody = {
     channel_types: {
       type: 'object',
       additionalProperties: false,
-      properties: Object.fromEntries(CHANNEL_TYPES.map((type) => [type, { type: 'boolean' }])),
+      properties: Object.fromEntries(CHANNEL_TYPES.map((type) => [type, strictBoolean])),
     },
   },
 } as const;

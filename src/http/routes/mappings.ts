@@ -15,6 +15,10 @@ import { environmentParams } from '../schemas.js';
 
 type EnvParams = { key: string; environment: string };
 
+// `enum` without `type` keeps Ajv from coercing, which would read null, 0 or "false" as false and
+// switch a mapping off by accident.
+const strictBoolean = { enum: [true, false] } as const;
+
 const mappingProperties = {
   event_type: { type: 'string', minLength: 1, maxLength: 255 },
   action_type: { type: 'string', enum: [...ACTION_TYPES] },
@@ -23,7 +27,7 @@ const mappingProperties = {
     description: 'Parameter name → value spec (path, literal, first_of, template, object or find).',
   },
   conditions: { type: 'array', maxItems: 20, items: { type: 'object' } },
-  active: { type: 'boolean' },
+  active: { ...strictBoolean, description: 'true or false; a mapping that is off never runs.' },
 } as const;
 
 const mappingParams = {

@@ -6,6 +6,10 @@ import { getProvider, providerKeys } from '../../providers/registry.js';
 import type { EnvironmentSettingsInput, SourceInput } from '../../sources/source-service.js';
 import { environmentParams, sourceKeyParams } from '../schemas.js';
 
+// `enum` without `type` keeps Ajv from coercing: null would skip the default mappings and 1 would
+// revoke the previous secrets.
+const strictBoolean = { enum: [true, false] } as const;
+
 const sourceBody = {
   type: 'object',
   additionalProperties: false,
@@ -14,7 +18,7 @@ const sourceBody = {
     description: { type: ['string', 'null'], maxLength: 2000 },
     provider: { type: 'string', enum: providerKeys() },
     default_mappings: {
-      type: 'boolean',
+      ...strictBoolean,
       description: 'Install the provider default action mappings on creation (default true).',
     },
   },
@@ -27,7 +31,7 @@ const environmentBody = {
   properties: {
     signing_secret: { type: 'string', minLength: 8, maxLength: 512 },
     secret_grace_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400 },
-    revoke_previous_secrets: { type: 'boolean' },
+    revoke_previous_secrets: strictBoolean,
     tolerance_seconds: { type: 'integer', minimum: 1, maximum: 86400 },
     disabled_event_types: {
       type: 'array',
