@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Db, DatabaseKind, Tx } from '../db/database.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { sqliteConnectionOf, type Db, type DatabaseKind, type Tx } from '../db/database.js';
 import type { JobRow } from '../db/schema.js';
 import { newId } from '../ids.js';
 
@@ -33,11 +34,22 @@ export class JobQueue {
   /** Emits 'enqueued' after `notifyEnqueued`, so an idle worker in this process wakes at once. */
   readonly signals = new EventEmitter();
 
+  private preparedComplete: BetterSqlite3.Statement | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly kind: DatabaseKind,
     private readonly defaults: { maxAttempts: number; backoff?: BackoffPolicy },
   ) {}
+
+  /** Prepared on first use, so a queue can be built before the migrations ran. */
+  private get completeStatement(): BetterSqlite3.Statement | undefined {
+    this.preparedComplete ??= sqliteConnectionOf(this.db)?.prepare(
+      `update jobs set status = 'succeeded', locked_by = null, locked_until = null, last_error = null,
+       finished_at = ?, updated_at = ? where id = ? and locked_by = ?`,
+    );
+    return this.preparedComplete;
+  }
 
   async enqueue(tx: Tx | Db, job: NewJob): Promise<string> {
     const now = new Date().toISOString();
@@ -108,6 +120,12 @@ export class JobQueue {
 
   async complete(job: JobRow, tx: Tx | Db = this.db): Promise<void> {
     const now = new Date().toISOString();
+    // Inside a transaction on SQLite the connection is already held, so a prepared statement
+    // joins it; batch handlers complete a job for every event this way.
+    if (tx.isTransaction && this.completeStatement !== undefined) {
+      this.completeStatement.run(now, now, job.id, job.locked_by);
+      return;
+    }
     await tx
       .updateTable('jobs')
       .set({
