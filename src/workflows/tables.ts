@@ -1,9 +1,7 @@
 /**
  * Tables of the workflow engine. Definitions (`workflows`, `workflow_versions`) are shared by all
  * environments; every other row belongs to one environment. JSON columns are stored as text.
- *
- * TODO: the retention sweep does not delete finished runs, their steps, closed batches or
- * messages yet. They stay until a sweep for these tables is added.
+
  */
 export interface WorkflowTables {
   workflows: WorkflowsTable;

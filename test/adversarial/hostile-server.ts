@@ -17,7 +17,12 @@ export interface HostileServer {
   /** Calls the management API with the admin key and a JSON-encoded body. */
   api(method: string, path: string, body?: unknown): Promise<Answer>;
   /** Calls the management API with the admin key and `text` sent as is, as application/json. */
-  send(method: string, path: string, text: string, headers?: Record<string, string>): Promise<Answer>;
+  send(
+    method: string,
+    path: string,
+    text: string,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
 }
 
 /**
