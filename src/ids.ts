@@ -6,9 +6,9 @@ let pool = randomBytes(RANDOM_POOL_BYTES);
 let offset = 0;
 
 /**
- * Returns a cryptographically random float in [0, 1) from a pool of random bytes. The ulid
- * package's default generator asks the kernel for one byte at a time, which costs more than the
- * rest of an id; drawing from a refilled 4 KiB pool keeps the same source of randomness.
+ * Returns a cryptographically random float in [0, 1) from a pool of random bytes. The default
+ * generator of ulid 3 calls crypto.getRandomValues for each single byte, which costs more than
+ * the rest of an id. Drawing from a refilled 4 KiB pool keeps the same source of randomness.
  */
 function pooledRandom(): number {
   if (offset >= RANDOM_POOL_BYTES) {

@@ -3,8 +3,8 @@ import type { Db, Tx } from '../db/database.js';
 export type Executor = Db | Tx;
 
 /**
- * What actions need from the recipient data and workflow layers. Kept as an interface so that
- * the actions can be read and tested on their own; src/modules.ts wires the real stores in.
+ * Operations that actions call on the recipient data and workflow layers. It is an interface so
+ * that the actions read and test on their own, and src/modules.ts wires in the real stores.
  */
 export interface ActionServices {
   users: {

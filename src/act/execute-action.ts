@@ -10,7 +10,7 @@ export interface ActionScope {
   actionLogId: string;
 }
 
-/** What an action did: `outcome` is `stale` when newer data was already stored. */
+/** Result of an action; `outcome` is `stale` when newer data was already stored. */
 export interface ActionResult {
   outcome: string;
   [key: string]: unknown;

@@ -10,7 +10,7 @@ export type LoadedEventRow = EventRow & { environment: string; disabled_event_ty
  * The statements the processor runs for every event and action. On SQLite they go straight to
  * the better-sqlite3 connection as statements prepared once: building and compiling each query
  * with Kysely cost more than running it in CPU profiles of bench/process. They run inside the
- * caller's Kysely transaction, which holds the connection, so they join that transaction.
+ * caller's Kysely transaction, which has the connection to itself, so they join that transaction.
  */
 export interface ProcessingStatements {
   loadEvent(tx: Tx, eventId: string): Promise<LoadedEventRow | undefined>;

@@ -366,7 +366,7 @@ export class EventProcessor {
   }
 }
 
-/** What processing needs to know about an action's outcome; the full record is in the log. */
+/** Outcome of one action as processing uses it; the full record is in the action log. */
 export interface ActionSummary {
   id: string;
   action_type: string;
@@ -381,7 +381,7 @@ function summarize(row: ActionLogRow): ActionSummary {
 
 const configuredParameters = new WeakMap<MappingView, string>();
 
-/** The mapping's parameters (and conditions) as logged, serialized once per cached mapping. */
+/** Serializes the mapping's parameters and conditions for the log, once per cached mapping. */
 function parametersJson(mapping: MappingView): string {
   let json = configuredParameters.get(mapping);
   if (json === undefined) {
@@ -413,7 +413,7 @@ function newActionLog(eventId: string, mapping: MappingView, run: number): Actio
   };
 }
 
-/** processed when nothing failed, failed when every attempted action failed, else partially_failed. */
+/** Returns processed when nothing failed, failed when every attempted action failed, else partially_failed. */
 export function eventStatus(actions: readonly ActionSummary[]): EventStatus {
   const failed = actions.filter(
     (action) => action.status === 'failed' || action.error?.code === 'parameter_missing',

@@ -94,9 +94,7 @@ export class EventLog {
     return detail(row);
   }
 
-  async eventTypes(
-    environmentId: string,
-  ): Promise<
+  async eventTypes(environmentId: string): Promise<
     {
       event_type: string;
       count: number;

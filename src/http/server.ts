@@ -38,7 +38,7 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => newId('req'),
     bodyLimit: 1024 * 1024,
-    // Record ids may be up to 255 characters; the default limit of 100 would answer 414.
+    // Record ids may be up to 255 characters; the default limit of 100 would return 414.
     routerOptions: { maxParamLength: 1024 },
     // Malformed URLs and over-long path parameters are rejected by the router before any route
     // runs; they get the same JSON error bodies as everything else.
@@ -135,7 +135,7 @@ function mapError(error: FastifyError): {
   }
   switch (error.code) {
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      // No id is that long, so the answer is the same as for any unknown id.
+      // No id is that long, so the response is the same as for any unknown id.
       return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
     case 'FST_ERR_BAD_URL':
       return {

@@ -45,7 +45,7 @@ const CACHE_TTL_MS = 1000;
 /**
  * Stores and validates the action mappings of source environments. The active mappings of an
  * event type are cached for one second, and changes made through this process clear the cache
- * at once; other processes sharing a PostgreSQL database see a change within that second.
+ * at once. Other processes sharing a PostgreSQL database pick up a change within that second.
  */
 export class MappingService {
   private readonly cache = new Map<string, { mappings: MappingView[]; loadedAt: number }>();
@@ -191,8 +191,8 @@ export class MappingService {
 }
 
 /**
- * Checks a mapping before it is stored: a known action type, every parameter a valid spec for
- * a parameter the action knows, every required parameter present, and valid conditions.
+ * Validates a mapping before it is stored: a known action type, every parameter a valid spec for
+ * a parameter the action takes, every required parameter present, and valid conditions.
  */
 export function validateMapping(input: MappingInput): {
   actionType: ActionType;

@@ -2,7 +2,7 @@ import type { DefaultMapping } from '../map/mapping-service.js';
 
 /**
  * The contract every webhook provider module fulfils. The receiving pipeline is provider-neutral:
- * it asks the provider to verify the raw request, then to read the event id, type and time from
+ * it calls the provider to verify the raw request, then to read the event id, type and time from
  * the parsed body.
  */
 export interface Provider {

@@ -21,7 +21,7 @@ export function getProvider(key: string): Provider {
 
 const knownTypes = new WeakMap<Provider, ReadonlySet<string>>();
 
-/** Whether `eventType` is in the provider's catalogue; other types are recorded and ignored. */
+/** Returns whether `eventType` is in the provider's catalogue; other types are recorded and ignored. */
 export function isKnownEventType(provider: Provider, eventType: string): boolean {
   let types = knownTypes.get(provider);
   if (types === undefined) {

@@ -120,8 +120,8 @@ export class JobQueue {
 
   async complete(job: JobRow, tx: Tx | Db = this.db): Promise<void> {
     const now = new Date().toISOString();
-    // Inside a transaction on SQLite the connection is already held, so a prepared statement
-    // joins it; batch handlers complete a job for every event this way.
+    // Inside a transaction on SQLite the connection is already locked for this caller, so a
+    // prepared statement joins the transaction. Batch handlers complete every job this way.
     if (tx.isTransaction && this.completeStatement !== undefined) {
       this.completeStatement.run(now, now, job.id, job.locked_by);
       return;

@@ -15,8 +15,8 @@ export interface JobContext {
 export type JobHandler = (payload: any, job: JobRow, context: JobContext) => Promise<void>;
 
 /**
- * Handles many jobs of one kind at once, typically in one transaction. It must complete or fail
- * each job itself (`JobQueue.complete` / `fail` with its transaction); if it throws, every job of
+ * Handles many jobs of one kind at once, typically in one transaction. It completes or fails each
+ * job itself, with `JobQueue.complete` or `fail` and its transaction. If it throws, every job of
  * the batch is failed as retryable.
  */
 export interface BatchJobHandler {

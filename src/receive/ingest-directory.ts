@@ -24,9 +24,9 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * Looks up the source environment behind an ingest id, with its decrypted secrets. Entries live
- * for two seconds, and changes made through this process drop them at once; other processes
- * sharing a PostgreSQL database see a change within the TTL. Unknown ids are cached too, so a
- * flood of guesses does not reach the database on every request.
+ * for two seconds, and changes made through this process drop them at once. Other processes
+ * sharing a PostgreSQL database pick up a change within those two seconds. Unknown ids are cached
+ * too, so a flood of guesses does not reach the database on every request.
  */
 export class IngestDirectory {
   private readonly cache = new Map<string, CacheEntry>();

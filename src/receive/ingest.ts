@@ -25,7 +25,7 @@ const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizatio
 
 /**
  * The receiving pipeline for one delivery: find the environment, verify the signature over the
- * raw bytes, parse, and record. It returns the HTTP answer; only a committed record gets a 2xx.
+ * raw bytes, parse, and record. It returns the HTTP response, and only a committed record gets a 2xx.
  */
 export class IngestService {
   constructor(

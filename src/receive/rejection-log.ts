@@ -13,8 +13,8 @@ const TRIM_EVERY = 200;
 
 /**
  * Records rejected deliveries (bad signatures, stale timestamps) with a per-environment token
- * bucket, so a flood of forged requests costs at most `perMinute` rows a minute; the rest are
- * counted on the next recorded row. The table is also trimmed to the newest 10,000 rows per
+ * bucket, so a flood of forged requests costs at most `perMinute` rows a minute. The rejections
+ * beyond that are counted on the next recorded row. The table is also trimmed to the newest 10,000 rows per
  * environment. Bodies are never stored: an unverified body is untrusted input.
  */
 export class RejectionLog {

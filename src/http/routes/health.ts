@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Inlet } from '../../app.js';
 
-/** `GET /healthz`: 200 once migrations ran and the database answers, 503 otherwise. */
+/** Registers `GET /healthz`: 200 once migrations ran and the database responds, 503 otherwise. */
 export async function healthRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     try {

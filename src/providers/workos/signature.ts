@@ -103,8 +103,8 @@ function readHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-// timingSafeEqual throws on a length mismatch; every candidate was checked to be 32 bytes when
-// parsed, and the guard keeps that true if parsing ever changes.
+// timingSafeEqual throws on a length mismatch. Every candidate was checked to be 32 bytes when
+// parsed, and the length guard keeps the comparison safe if parsing ever changes.
 function constantTimeEqual(candidate: Buffer, expected: Buffer): boolean {
   return candidate.length === expected.length && timingSafeEqual(candidate, expected);
 }
