@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   targets: string[];
   connections: number;
+  /** Times the whole list of targets is measured; each target reports its median round. */
+  rounds: number;
   warmupSeconds: number;
   durationSeconds: number;
   postgresUrl?: string;
@@ -22,6 +24,8 @@ Options:
   --targets <list>      comma-separated targets (default: all that can run)
                         bare, baseline, inlet-sqlite, inlet-sqlite-worker, inlet-postgres
   --connections <n>     concurrent keep-alive connections (default: 32)
+  --rounds <n>          measure all targets n times, interleaved, and report each target's
+                        round with the median events/s (default: 1)
   --warmup <seconds>    load before each measurement, not counted (default: 3)
   --duration <seconds>  measured load per target (default: 10)
   --pg <url>            PostgreSQL server for inlet-postgres; its user must be allowed to
@@ -40,6 +44,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     options: {
       targets: { type: 'string' },
       connections: { type: 'string', default: '32' },
+      rounds: { type: 'string', default: '1' },
       warmup: { type: 'string', default: '3' },
       duration: { type: 'string', default: '10' },
       pg: { type: 'string' },
@@ -58,6 +63,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   return {
     targets: values.targets?.split(',').map((key) => key.trim()) ?? defaultTargets,
     connections: parseWholeNumber('--connections', values.connections),
+    rounds: parseWholeNumber('--rounds', values.rounds),
     warmupSeconds: parseWholeNumber('--warmup', values.warmup, 0),
     durationSeconds: parseWholeNumber('--duration', values.duration),
     ...(postgresUrl === undefined ? {} : { postgresUrl }),

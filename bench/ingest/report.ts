@@ -15,6 +15,8 @@ export interface TargetResult {
   /** Server CPU time during the measured window per 2xx response, in microseconds. */
   serverCpuMicrosPerEvent: number;
   storage?: StorageCheck;
+  /** Events/s of every round, in order, when the target ran more than once. */
+  roundEventsPerSecond?: number[];
 }
 
 export interface TargetVerdict {
@@ -56,6 +58,46 @@ function readOsName(): string {
   } catch {
     return os.type();
   }
+}
+
+/**
+ * Reduces the rounds of one target to its round with the median events/s. The 2xx and storage
+ * figures are summed over all rounds, so an event lost in any round still shows.
+ */
+export function combineRounds(rounds: readonly TargetResult[]): TargetResult {
+  const sorted = [...rounds].sort((a, b) => a.load.eventsPerSecond - b.load.eventsPerSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new Error('A target has no measured round.');
+  if (rounds.length === 1) return median;
+
+  const storage = sumStorage(rounds);
+  return {
+    ...median,
+    acknowledgedTotal: rounds.reduce((sum, round) => sum + round.acknowledgedTotal, 0),
+    ...(storage === undefined ? {} : { storage }),
+    roundEventsPerSecond: rounds.map((round) => round.load.eventsPerSecond),
+  };
+}
+
+function sumStorage(rounds: readonly TargetResult[]): StorageCheck | undefined {
+  const checks = rounds.map((round) => round.storage);
+  if (checks.some((check) => check === undefined)) return undefined;
+  return {
+    storedEvents: checks.reduce((sum, check) => sum + check!.storedEvents, 0),
+    missingAcknowledged: checks.reduce((sum, check) => sum + check!.missingAcknowledged, 0),
+    processJobs: checks.some((check) => check!.processJobs === null)
+      ? null
+      : checks.reduce((sum, check) => sum + check!.processJobs!, 0),
+  };
+}
+
+/** Lists the events/s of every round per target. */
+export function formatRounds(results: readonly TargetResult[]): string {
+  const lines = results.map((result) => {
+    const rates = (result.roundEventsPerSecond ?? [result.load.eventsPerSecond]).map(Math.round);
+    return `${result.key}: ${rates.join(', ')} events/s`;
+  });
+  return ['Events/s by round (the table shows the median round):', ...lines].join('\n');
 }
 
 /** Formats the results as a Markdown table, one row per target. */

@@ -10,8 +10,10 @@ import { DeliveryFactory } from './deliveries.js';
 import { runLoad, type LoadResult } from './load.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import {
+  combineRounds,
   describeMachine,
   formatLoadAverage,
+  formatRounds,
   formatTable,
   formatVerdicts,
   judgeTargets,
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
   const verdicts = judgeTargets(results);
   console.log(`\n${formatLoadAverage()} at the end of the run`);
   console.log(`\n${formatTable(results)}\n`);
+  if (options.rounds > 1) console.log(`${formatRounds(results)}\n`);
   console.log(formatVerdicts(verdicts));
 
   if (options.jsonFile !== undefined) {
@@ -68,28 +71,31 @@ async function measureTargets(
   fixture: string,
 ): Promise<TargetResult[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-'));
-  const results: TargetResult[] = [];
+  const rounds = new Map<string, TargetResult[]>(targets.map((target) => [target.key, []]));
   try {
-    for (const target of targets) {
-      const context: TargetContext = {
-        repoRoot,
-        buildDir: BUILD_DIR,
-        workDir: createWorkDir(scratch, target.key),
-        signingSecret: SIGNING_SECRET,
-        logLevel: options.logLevel,
-        nodeArgs: profilingArgs(options, target.key),
-        ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
-      };
-      console.log(
-        `\nRunning ${target.key}: ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`,
-      );
-      results.push(await measureTarget(target, context, options, fixture));
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const target of targets) {
+        const context: TargetContext = {
+          repoRoot,
+          buildDir: BUILD_DIR,
+          workDir: createWorkDir(scratch, `${target.key}-${round}`),
+          signingSecret: SIGNING_SECRET,
+          logLevel: options.logLevel,
+          nodeArgs: profilingArgs(options, `${target.key}-${round}`),
+          ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
+        };
+        console.log(
+          `\nRunning ${target.key}, round ${round} of ${options.rounds}: ` +
+            `${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`,
+        );
+        rounds.get(target.key)!.push(await measureTarget(target, context, options, fixture));
+      }
     }
   } finally {
     if (options.keep) console.log(`\nScratch folder kept: ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return results;
+  return targets.map((target) => combineRounds(rounds.get(target.key)!));
 }
 
 /** Starts one target, loads it, stops it and reads its database. */
@@ -181,8 +187,8 @@ function printHeader(options: BenchOptions, fixture: string): void {
   console.log(`${formatLoadAverage()} at the start of the run`);
   console.log(
     `Load: ${options.connections} connections, ${options.warmupSeconds} s warm-up and ` +
-      `${options.durationSeconds} s per target, ${bodyBytes}-byte dsync.user.created bodies, ` +
-      `Inlet log level ${options.logLevel}`,
+      `${options.durationSeconds} s per target and round, ${options.rounds} round(s), ` +
+      `${bodyBytes}-byte dsync.user.created bodies, Inlet log level ${options.logLevel}`,
   );
 }
 

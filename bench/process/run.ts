@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { createScratchDatabase } from '../support/postgres.js';
 import { findFreePort, startServerProcess, type ServerProcess } from '../ingest/server-process.js';
 
 const USAGE = `Usage: node .tmp/bench/process/run.js [options]
@@ -89,7 +90,10 @@ async function runTarget(
   pgUrl: string | undefined,
 ): Promise<TargetResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-process-'));
-  const database = target === 'inlet-postgres' ? await createPgDatabase(pgUrl!) : undefined;
+  const database =
+    target === 'inlet-postgres'
+      ? await createScratchDatabase(pgUrl!, 'inlet_bench_process')
+      : undefined;
   const port = await findFreePort();
   const server = await startServerProcess({
     name: target,
@@ -277,25 +281,6 @@ async function waitUntilProcessed(counter: Counter, expected: number): Promise<v
       );
     await sleep(20);
   }
-}
-
-async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `inlet_bench_process_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
 }
 
 function printReport(

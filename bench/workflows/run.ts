@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { createScratchDatabase } from '../support/postgres.js';
 import { findFreePort, startServerProcess, type ServerProcess } from '../ingest/server-process.js';
 import { openCounter, type Counter, type Latency } from './counter.js';
 
@@ -111,7 +112,10 @@ async function runTarget(
   pgUrl: string | undefined,
 ): Promise<TargetResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'inlet-bench-workflows-'));
-  const database = target === 'postgres' ? await createPgDatabase(pgUrl!) : undefined;
+  const database =
+    target === 'postgres'
+      ? await createScratchDatabase(pgUrl!, 'inlet_bench_workflows')
+      : undefined;
   const port = await findFreePort();
   const server = await startServerProcess({
     name: target,
@@ -315,26 +319,6 @@ async function waitForMessages(
       );
     await sleep(20);
   }
-}
-
-async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const name = `inlet_bench_workflows_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
 }
 
 function printReport(results: TargetResult[], options: Options): void {
