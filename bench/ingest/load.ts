@@ -8,7 +8,7 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   deliveries: DeliveryFactory;
-  /** Receives the event id of every delivery answered with a 2xx status. */
+  /** Receives the event id of every delivery whose response has a 2xx status. */
   acknowledgedIds: Set<string>;
 }
 

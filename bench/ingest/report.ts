@@ -126,7 +126,7 @@ export function formatTable(results: readonly TargetResult[]): string {
   return [...header, ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
 }
 
-/** Checks every Inlet result against the goals; a goal whose reference target did not run is skipped. */
+/** Checks every Inlet result against the goals. A goal whose reference target did not run is skipped. */
 export function judgeTargets(results: readonly TargetResult[]): TargetVerdict[] {
   const bare = results.find((result) => result.key === 'bare');
   const baseline = results.find((result) => result.key === 'baseline');

@@ -13,7 +13,7 @@ export interface ServerSpec {
   nodeArgs?: string[];
   env: Record<string, string>;
   port: number;
-  /** Path answered once the server accepts requests; any HTTP status counts as ready. */
+  /** Path requested until the server responds; any HTTP status counts as ready. */
   readyPath: string;
   /** File that receives the child's stdout and stderr. */
   logFile: string;
@@ -48,7 +48,7 @@ export async function findFreePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts the server and resolves once it answers HTTP on `readyPath`. */
+/** Starts the server and resolves once it responds to HTTP on `readyPath`. */
 export async function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
   const log = fs.openSync(spec.logFile, 'a');
   const child = spawn(
@@ -105,7 +105,7 @@ async function waitUntilReady(
     }
   }
   throw new Error(
-    `The ${spec.name} server did not answer on ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${tail(spec.logFile)}`,
+    `The ${spec.name} server did not respond on ${url} within ${READY_TIMEOUT_MS / 1000} s:\n${tail(spec.logFile)}`,
   );
 }
 

@@ -76,8 +76,8 @@ export function parseRelativePath(path: string): readonly PathSegment[] {
 }
 
 /**
- * An event value that a mapping will not copy: nested more than MAX_VALUE_DEPTH levels deep, or
- * holding a `__proto__` key, which an assignment would turn into a prototype change.
+ * An event value that a mapping will not copy because it is nested more than MAX_VALUE_DEPTH
+ * levels deep.
  */
 export class EventValueError extends Error {
   override name = 'EventValueError';
@@ -129,14 +129,19 @@ export function readPath(value: unknown, segments: readonly PathSegment[]): unkn
 }
 
 /**
- * Returns a deep copy of an object or array, and any other value unchanged. Throws EventValueError
- * for a value nested more than MAX_VALUE_DEPTH levels deep or holding a `__proto__` key.
+ * Returns a deep copy of an object or array, and any other value unchanged. A parsed `__proto__`
+ * key stays an own data property of the copy. Throws EventValueError for a value nested more than
+ * MAX_VALUE_DEPTH levels deep.
  */
 export function cloneValue<T>(value: T): T {
   if (typeof value !== 'object' || value === null) {
     return value;
   }
-  assertCopyable(value);
+  if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
+    throw new EventValueError(
+      `the event value is nested more than ${MAX_VALUE_DEPTH} levels deep; map a field inside it.`,
+    );
+  }
   return structuredClone(value);
 }
 
@@ -158,45 +163,6 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     }
   }
   return false;
-}
-
-interface WalkEntry {
-  value: unknown;
-  depth: number;
-  key: string;
-  parent: WalkEntry | undefined;
-}
-
-function assertCopyable(root: object): void {
-  const pending: WalkEntry[] = [{ value: root, depth: 1, key: '', parent: undefined }];
-  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
-    const { value, depth } = entry;
-    if (typeof value !== 'object' || value === null) {
-      continue;
-    }
-    if (depth > MAX_VALUE_DEPTH) {
-      throw new EventValueError(
-        `the event value is nested more than ${MAX_VALUE_DEPTH} levels deep; map a field inside it.`,
-      );
-    }
-    for (const [key, item] of Object.entries(value)) {
-      const child = { value: item, depth: depth + 1, key, parent: entry };
-      if (key === '__proto__') {
-        throw new EventValueError(
-          `the event value has the key "__proto__" at ${describeWalkPath(child)}, which mappings never copy; map the fields you need one by one.`,
-        );
-      }
-      pending.push(child);
-    }
-  }
-}
-
-function describeWalkPath(entry: WalkEntry): string {
-  const keys: string[] = [];
-  for (let current: WalkEntry | undefined = entry; current?.parent; current = current.parent) {
-    keys.unshift(current.key);
-  }
-  return keys.map((key) => `[${JSON.stringify(key)}]`).join('');
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {

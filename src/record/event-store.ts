@@ -89,8 +89,9 @@ interface BatchWriter {
  *
  * Concurrent `record` calls share transactions (group commit): the calls made while a batch is
  * being written are committed together in the next one, so a busy server pays for one commit
- * per batch instead of one per event. A call on an idle store is written on the next turn of the
- * event loop. Each event still succeeds or fails on its own.
+ * per batch instead of one per event. A call on an idle store is written in the event loop's next
+ * check phase (setImmediate), without waiting for other calls. Each event still succeeds or
+ * fails on its own.
  */
 export class EventStore {
   private readonly writer: BatchWriter;
@@ -159,10 +160,11 @@ export class EventStore {
     if (enqueued) this.queue.notifyEnqueued();
 
     for (const [index, item] of batch.entries()) {
-      const outcome = outcomes[index];
-      if (outcome === undefined)
-        item.reject(new Error('The event writer returned no outcome for this event.'));
-      else if (outcome.ok) item.resolve(outcome.result);
+      const outcome: Outcome = outcomes[index] ?? {
+        ok: false,
+        error: new Error('The event writer returned no outcome for this event.'),
+      };
+      if (outcome.ok) item.resolve(outcome.result);
       else item.reject(outcome.error);
     }
   }
@@ -213,9 +215,9 @@ class SqliteBatchWriter implements BatchWriter {
   }
 
   // Savepoints would let one event fail inside the batch transaction, but SQLite then copies
-  // every page an event touches into a statement journal: about 30 µs of CPU per event, a third
-  // of the store's cost, on the machine in docs/benchmarks.md. A failed batch is rare, so it is
-  // rolled back and its events are retried one at a time.
+  // every page an event touches into a statement journal. That cost about 30 µs of CPU per
+  // event, a third of the store's cost, on the machine in docs/benchmarks.md. A failed batch is
+  // rare, so it is rolled back and its events are retried one at a time.
   private writeLocked(items: PreparedEvent[]): Outcome[] {
     if (this.sqlite.inTransaction) {
       throw new Error(
@@ -496,8 +498,9 @@ type JobInsert = Insertable<JobsTable>;
  * batch together while JobQueue still decides their ids, timestamps and attempt limit. It runs
  * enqueue against a Kysely instance whose driver records the compiled INSERT instead of running
  * it, and reads the row back from the statement's columns and parameters.
+ *
+ * TODO: Replace with a multi-row JobQueue.enqueueMany(tx, jobs) once the queue offers one.
  */
-// TODO: Replace with a multi-row JobQueue.enqueueMany(tx, jobs) once the queue offers one.
 class JobRowRecorder {
   private readonly db: Kysely<Database>;
   private readonly recorded: CompiledQuery[] = [];

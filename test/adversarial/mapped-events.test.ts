@@ -15,6 +15,8 @@ const DEVELOPMENT = '/v1/sources/directory/environments/development';
 interface ActionLog {
   action_type: string;
   status: string;
+  /** The resolved parameters as stored JSON text. */
+  resolved: string | null;
   error: { code: string; message: string } | null;
 }
 
@@ -53,6 +55,7 @@ async function actionLogs(hostile: HostileServer, eventId: string): Promise<Acti
   return rows.map((row) => ({
     action_type: row.action_type,
     status: row.status,
+    resolved: row.resolved,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
   }));
 }
@@ -119,21 +122,23 @@ describeEachEngine('hostile event bodies through mappings', (engine) => {
     expect(log.error?.message).toContain('source_updated_at: must be an ISO-8601 time');
   });
 
-  it('never copies a __proto__ key', async () => {
+  it('keeps a __proto__ key as plain data', async () => {
     const data =
       '{"id":"user_proto","email":"p@example.com","__proto__":{"polluted":"yes"},' +
       '"custom_attributes":{"__proto__":{"polluted":"yes"},"team":"core"}}';
 
     const event = await deliverAndProcess(hostile, url, userCreated(uniqueEventId(), data));
     const log = identifyLog(await actionLogs(hostile, event.id));
+    const user = await hostile.api('GET', '/v1/users/user_proto');
+    const attributes = user.body.properties.custom_attributes as Record<string, unknown>;
 
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
-    expect(log.status).toBe('failed');
-    expect(log.error?.code).toBe('parameter_invalid');
-    expect(log.error?.message).toContain('parameters.properties.object.custom_attributes');
-    expect(log.error?.message).toContain('"__proto__"');
-    expect((await hostile.api('GET', '/v1/users/user_proto')).status).toBe(404);
+    expect(event.status).toBe('processed');
+    expect(log.status).toBe('succeeded');
+    expect(log.resolved).toContain('"custom_attributes":{"__proto__":{"polluted":"yes"}');
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'team']);
+    expect(Object.hasOwn(user.body.properties, 'polluted')).toBe(false);
   });
 
   it('stores constructor.prototype keys as plain data', async () => {

@@ -1,5 +1,5 @@
-// The throughput ceiling: a node:http server that reads each request body and answers 200 with
-// no verification or storage. Listens on 127.0.0.1:$PORT.
+// The throughput ceiling: a node:http server that reads each request body and responds with 200.
+// It verifies and stores nothing. Listens on 127.0.0.1:$PORT.
 import http from 'node:http';
 
 const server = http.createServer((request, response) => {
