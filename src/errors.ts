@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   no_signing_secret: 401,
   body_not_json: 400,
   body_not_object: 400,
+  body_too_deep: 400,
   event_id_missing: 400,
   event_type_missing: 400,
 

@@ -30,7 +30,7 @@ export interface EventSummary {
 
 export interface EventDetail extends EventSummary {
   body: unknown;
-  /** The raw body as text, present only when it is not valid JSON. */
+  /** The raw body as text, present only for invalid deliveries. */
   raw_body?: string;
   headers: Record<string, string>;
 }
@@ -168,7 +168,12 @@ export function summarize(
 }
 
 export function detail(row: EventRow): EventDetail {
-  const parsed = parseBody(row.raw_body);
+  // An invalid delivery is shown as the text it was, since its body may be one that cannot be
+  // parsed or serialized safely (for example nested thousands of levels deep).
+  const parsed =
+    row.status === 'invalid'
+      ? { body: null, raw: Buffer.from(row.raw_body).toString('utf8') }
+      : parseBody(row.raw_body);
   return {
     ...summarize(row),
     body: parsed.body,

@@ -155,7 +155,8 @@ function mapError(error: FastifyError): {
         body: { code: 'invalid_json', message: 'The request body is empty; send a JSON object.' },
       };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      // Fastify's parser also rejects valid JSON with prototype-poisoning keys, and drops the cause.
+      // Fastify's parser also rejects valid JSON with prototype-poisoning keys, and it drops the
+      // parser's error, so one message covers both cases.
       return {
         status: 400,
         body: {

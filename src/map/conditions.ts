@@ -71,8 +71,8 @@ export type Condition = z.infer<typeof conditionSchema>;
 export const conditionsSchema = z.array(conditionSchema).max(20);
 
 /**
- * Whether every condition holds for the event; an empty list always holds. Conditions only read
- * the event, so values are compared in place without copying them.
+ * Returns whether every condition holds for the event; an empty list always holds. Conditions only
+ * read the event, so values are compared in place without copying them.
  */
 export function conditionsHold(conditions: readonly Condition[], context: EventContext): boolean {
   return conditions.every((condition) =>
@@ -107,7 +107,7 @@ function conditionHolds(condition: Condition, actual: unknown): boolean {
 }
 
 // A condition value nests at most MAX_CONDITION_VALUE_DEPTH levels, so an event value nested
-// deeper never equals it; checking first keeps JSON.stringify off values deep enough to overflow.
+// deeper never equals it. The check keeps JSON.stringify off values deep enough to overflow.
 function isEqual(left: unknown, right: unknown): boolean {
   if (nestsDeeperThan(left, MAX_VALUE_DEPTH) || nestsDeeperThan(right, MAX_VALUE_DEPTH)) {
     return false;

@@ -156,7 +156,9 @@ function resolveValidSpec(spec: ValueSpec, context: EventContext, location: stri
   }
 }
 
-/** Copies a resolved value; a value that cloneValue rejects becomes a ValueSpecError at `location`. */
+/**
+ * Copies a resolved value. A value that cloneValue rejects becomes a ValueSpecError at `location`.
+ */
 function copyValue(value: unknown, location: string): unknown {
   try {
     return cloneValue(value);

@@ -144,14 +144,25 @@ function initialStatus(target: IngestTarget, eventType: string): EventStatus {
 
 type ParseResult =
   | { ok: true; body: Record<string, unknown> }
-  | { ok: false; code: 'body_not_json' | 'body_not_object'; message: string };
+  | { ok: false; code: 'body_not_json' | 'body_not_object' | 'body_too_deep'; message: string };
+
+/**
+ * Deepest nesting accepted in a body. Provider payloads nest a few levels; far deeper ones would
+ * overflow the stack when the event is copied or serialized later.
+ */
+const MAX_BODY_DEPTH = 64;
 
 function parseObject(rawBody: Buffer): ParseResult {
+  const text = rawBody.toString('utf8');
   let body: unknown;
   try {
-    body = JSON.parse(rawBody.toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     return { ok: false, code: 'body_not_json', message: 'The body is not valid JSON.' };
+  }
+  if (jsonDepth(text) > MAX_BODY_DEPTH) {
+    const message = `The body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep.`;
+    return { ok: false, code: 'body_too_deep', message };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, code: 'body_not_object', message: 'The body must be a JSON object.' };
@@ -169,4 +180,27 @@ function storableHeaders(
     stored[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return stored;
+}
+
+/** Returns the deepest nesting of objects and arrays in valid JSON text, without recursion. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c)
+        index += 1; // a backslash escapes the next character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x7b || char === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (char === 0x7d || char === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return deepest;
 }

@@ -3,8 +3,8 @@ import { createLogger } from '../../src/logger.js';
 import { startInlet, type RunningInlet } from '../../src/start.js';
 import { createTestStorage, type Engine, type TestStorage } from '../support/engines.js';
 
-/** A status and parsed JSON body; `body` is undefined for an empty answer. */
-export interface Answer {
+/** A response status and parsed JSON body; `body` is undefined for an empty response. */
+export interface ApiResponse {
   status: number;
   body: any;
 }
@@ -15,14 +15,14 @@ export interface HostileServer {
   readonly url: string;
   readonly logLines: string[];
   /** Calls the management API with the admin key and a JSON-encoded body. */
-  api(method: string, path: string, body?: unknown): Promise<Answer>;
+  api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   /** Calls the management API with the admin key and `text` sent as is, as application/json. */
   send(
     method: string,
     path: string,
     text: string,
     headers?: Record<string, string>,
-  ): Promise<Answer>;
+  ): Promise<ApiResponse>;
 }
 
 /**
@@ -54,7 +54,7 @@ export function useHostileServer(engine: Engine, env: Record<string, string> = {
       },
       body: text,
     });
-    return parseAnswer(response);
+    return parseResponse(response);
   };
 
   function running(): RunningInlet {
@@ -77,18 +77,18 @@ export function useHostileServer(engine: Engine, env: Record<string, string> = {
         method,
         headers: { authorization: `Bearer ${running().inlet.apiKey}` },
       });
-      return parseAnswer(response);
+      return parseResponse(response);
     },
   };
 }
 
-async function parseAnswer(response: Response): Promise<Answer> {
+async function parseResponse(response: Response): Promise<ApiResponse> {
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** Checks an error answer: exact status, stable code and a message. */
-export function expectError(answer: Answer, status: number, code: string): void {
+/** Checks an error response: exact status, stable code and a message. */
+export function expectError(answer: ApiResponse, status: number, code: string): void {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.body.code).toBe(code);
   expect(typeof answer.body.message).toBe('string');
@@ -100,7 +100,7 @@ export async function expectHealthy(url: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-/** Builds JSON text of `depth` nested objects `{"a": {"a": … {}}}`, too deep for JSON.stringify. */
+/** Builds JSON text of `depth` nested objects; JSON.stringify overflows on deep values. */
 export function nestedObjectJson(depth: number): string {
   return '{"a":'.repeat(depth) + '{}' + '}'.repeat(depth);
 }

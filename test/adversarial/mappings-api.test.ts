@@ -24,7 +24,7 @@ interface RejectedMapping {
   message?: string;
 }
 
-/** A POST /mappings body for users_identify with `parameters` given as JSON text. */
+/** Builds a POST /mappings body for users_identify with `parameters` given as JSON text. */
 function identifyWith(parameters: string, conditions = '[]'): string {
   return `{"event_type":"adversarial.user","action_type":"users_identify","parameters":${parameters},"conditions":${conditions}}`;
 }

@@ -6,15 +6,16 @@ import {
   expectError,
   expectHealthy,
   useHostileServer,
-  type Answer,
+  type ApiResponse,
 } from './hostile-server.js';
 
-// Unicode, a newline, a NUL and an emoji; the last four characters, which the hint shows, are ASCII.
+// Unicode, a newline, a NUL and an emoji. The last four characters, which the hint shows, are
+// ASCII.
 const UNICODE_SECRET = 'whsec_ünïcödé\nzweite Zeile\u0000🔑_Rt5Yu7Io9P_tail';
 const SECOND_SECRET = 'whsec_second_\r\n\t«Kj3Hg5Fd7Sa9»_end2';
 const DEVELOPMENT = '/v1/sources/directory/environments/development';
 
-/** Every form a secret could take in a JSON response or log line. */
+/** Returns every form a secret could take in a JSON response or log line. */
 function secretForms(secret: string): string[] {
   const withoutTail = secret.slice(0, -4);
   return [
@@ -33,10 +34,10 @@ function expectNoSecret(text: string): void {
 
 describeEachEngine('hostile source and secret input', (engine) => {
   const hostile = useHostileServer(engine);
-  const answers: Answer[] = [];
+  const answers: ApiResponse[] = [];
   let url = '';
 
-  async function call(method: string, path: string, body?: unknown): Promise<Answer> {
+  async function call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
     const answer = await hostile.api(method, path, body);
     answers.push(answer);
     return answer;
