@@ -161,7 +161,8 @@ export const SETTINGS = {
     env: 'INLET_RETENTION_DAYS',
     default: '30',
     unit: 'days',
-    description: 'How long events, their deduplication ledger and logs are kept.',
+    description:
+      'How long events, their deduplication ledger, action logs, messages and finished workflow runs are kept.',
     schema: z.coerce.number().int().min(1).max(3650),
   },
   outboundAllowHosts: {

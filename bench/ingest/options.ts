@@ -18,7 +18,8 @@ export interface BenchOptions {
   cpuProfileDir?: string;
 }
 
-export const USAGE = `Usage: node .tmp/bench/ingest/run.js [options]
+export const USAGE = `Usage: npm run bench:ingest -- [options]
+   or: node .tmp/bench/ingest/run.js [options], after npm run bench:build
 
 Options:
   --targets <list>      comma-separated targets (default: all that can run)

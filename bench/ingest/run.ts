@@ -1,7 +1,6 @@
 // Ingest benchmark: sends unique, signed WorkOS deliveries to each target server in turn and
 // prints events/s, acknowledgement latency, peak server memory and a storage check side by
-// side. Build and run from the repository root:
-//   npm run build && npx tsc -p bench/tsconfig.json && node .tmp/bench/ingest/run.js --help
+// side. Build and run from the repository root with `npm run bench:ingest -- --help`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

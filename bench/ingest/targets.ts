@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { createScratchDatabase, type ScratchDatabase } from '../support/postgres.js';
 import { findFreePort, startServerProcess, type ServerProcess } from './server-process.js';
 import {
   checkBaselineSqlite,
@@ -185,33 +185,13 @@ async function callApi(
 }
 
 /** Creates an empty database on the server at `context.postgresUrl` for one Inlet run. */
-async function createPostgresDatabase(
-  context: TargetContext,
-): Promise<{ url: string; drop(): Promise<void> }> {
+async function createPostgresDatabase(context: TargetContext): Promise<ScratchDatabase> {
   if (context.postgresUrl === undefined) {
     throw new Error(
       'The inlet-postgres target needs a server: pass --pg <url> or set INLET_TEST_DATABASE_URL.',
     );
   }
-  const adminUrl = context.postgresUrl;
-  const name = `inlet_bench_${process.pid}_${Date.now()}`;
-  await runAdminStatement(adminUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => runAdminStatement(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
-
-async function runAdminStatement(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
+  return createScratchDatabase(context.postgresUrl, 'inlet_bench');
 }
 
 /** Creates the scratch folder of one target run. */

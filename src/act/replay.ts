@@ -42,7 +42,9 @@ export class Replayer {
       });
       if (outcome === undefined)
         return { event_id: eventId, status: 'not_found', run, actions: 0, failed_actions: 0 };
-      const failed = outcome.actions.filter((action) => action.status === 'failed').length;
+      const failed = outcome.actions.filter(
+        (action) => action.status === 'failed' || action.error?.code === 'parameter_missing',
+      ).length;
       return {
         event_id: eventId,
         status: outcome.status,

@@ -41,7 +41,13 @@ program
         `Generated admin API key (shown once; also stored in ${config.dataDir}/admin-api-key):\n  ${running.inlet.generatedApiKey}`,
       );
     }
-    console.log(`Inlet listening on ${running.url} (database: ${running.inlet.database.kind})`);
+    const where =
+      config.host === '0.0.0.0' || config.host === '::'
+        ? `all interfaces, port ${new URL(running.url).port}`
+        : running.url;
+    console.log(
+      `Inlet listening on ${where}; local URL ${running.url} (database: ${running.inlet.database.kind})`,
+    );
     const shutdown = (signal: string) => {
       running.inlet.log.info({ signal }, 'shutting down');
       void running.stop().then(() => process.exit(0));

@@ -14,6 +14,8 @@ export interface Provider {
   /** Reads the deduplication key, event type and event time from a parsed JSON object body. */
   describeEvent(body: Record<string, unknown>): EventDescription;
   eventTypes: readonly EventTypeInfo[];
+  /** Event types with a realistic sample; others get a minimal envelope from `sampleBody`. */
+  sampleEventTypes(): string[];
   /** A sample delivery body for an event type, used by `inlet send` and rehearsals. */
   sampleBody(eventType: string): Record<string, unknown> | undefined;
   /** Signs a body the way the provider does, for local test deliveries. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { MappingView } from '../../map/mapping-service.js';
+import type { SourceView } from '../../sources/source-service.js';
 import type { ApiClient } from '../client.js';
 import { printObject, printRows } from '../output.js';
 
@@ -109,7 +110,7 @@ export function registerMappingCommands(program: Command, client: () => ApiClien
         const patch: Record<string, unknown> = {};
         if (options.parameters) patch.parameters = readJson(options.parameters);
         if (options.conditions) patch.conditions = readJson(options.conditions);
-        if (options.active) patch.active = ['on', 'true', 'yes'].includes(options.active);
+        if (options.active !== undefined) patch.active = parseSwitch(options.active);
         const mapping = await client().request<MappingView>(
           'PATCH',
           `${environmentPath(source, options.env)}/mappings/${encodeURIComponent(id)}`,
@@ -143,6 +144,7 @@ export function registerMappingCommands(program: Command, client: () => ApiClien
     .option('--since <time>', 'received at or after this ISO-8601 time')
     .option('--until <time>', 'received before this ISO-8601 time')
     .option('--limit <n>', 'at most this many events (up to 500)', (value) => Number(value))
+    .option('--all', 'replay every event of the environment when no filter is given')
     .option('--json', 'print JSON')
     .action(
       async (
@@ -155,9 +157,16 @@ export function registerMappingCommands(program: Command, client: () => ApiClien
           since?: string;
           until?: string;
           limit?: number;
+          all?: boolean;
           json?: boolean;
         },
       ) => {
+        const filtered = options.type || options.status || options.since || options.until;
+        if (!eventId && !filtered && !options.all) {
+          throw new Error(
+            'Name an event id, give a filter (--type, --status, --since, --until), or pass --all to replay every event.',
+          );
+        }
         const base = environmentPath(source, options.env);
         const results = eventId
           ? [
@@ -212,6 +221,8 @@ export function registerMappingCommands(program: Command, client: () => ApiClien
           },
         );
         printObject(result);
+        // A rehearsal that finds errors fails the command, so scripts and CI can check mappings.
+        if ((result as { status?: string }).status === 'error') process.exitCode = 1;
       },
     );
 }
@@ -227,11 +238,34 @@ export function registerEventTypeCommands(program: Command, client: () => ApiCli
     .option('--env <environment>', 'environment', 'development')
     .option('--json', 'print JSON')
     .action(async (source: string, options: { env: string; json?: boolean }) => {
-      const { data } = await client().request<{ data: Record<string, unknown>[] }>(
+      const api = client();
+      const { data } = await api.request<{ data: Record<string, unknown>[] }>(
         'GET',
         `${environmentPath(source, options.env)}/event-types`,
       );
-      printRows(data, ['event_type', 'count', 'last_received_at'], options.json ?? false, data);
+      const view = await api.request<SourceView>(
+        'GET',
+        `/v1/sources/${encodeURIComponent(source)}`,
+      );
+      const disabled = new Set(
+        view.environments.find((env) => env.environment === options.env)?.disabled_event_types ??
+          [],
+      );
+      const rows: Record<string, unknown>[] = data.map((row) => ({
+        ...row,
+        enabled: !disabled.has(String(row.event_type)),
+      }));
+      const received = new Set(data.map((row) => String(row.event_type)));
+      for (const type of disabled) {
+        if (!received.has(type))
+          rows.push({ event_type: type, count: 0, last_received_at: null, enabled: false });
+      }
+      printRows(
+        rows,
+        ['event_type', 'enabled', 'count', 'last_received_at'],
+        options.json ?? false,
+        rows,
+      );
     });
 
   for (const [command, field] of [
@@ -241,11 +275,26 @@ export function registerEventTypeCommands(program: Command, client: () => ApiCli
     eventTypes
       .command(`${command} <source> <event-types...>`)
       .description(
-        `${command === 'disable' ? 'Switch off' : 'Switch on'} event types: switched-off types are recorded as skipped and run nothing.`,
+        command === 'disable'
+          ? 'Switch off event types: their events are recorded as skipped and run no actions.'
+          : 'Switch event types back on, so their events run their mappings again.',
       )
       .option('--env <environment>', 'environment', 'development')
       .action(async (source: string, types: string[], options: { env: string }) => {
-        const view = await client().request<{ disabled_event_types: string[] }>(
+        const api = client();
+        const { provider } = await api.request<SourceView>(
+          'GET',
+          `/v1/sources/${encodeURIComponent(source)}`,
+        );
+        const catalogue = await api.request<{ data: { type: string }[] }>(
+          'GET',
+          `/v1/providers/${provider}/event-types`,
+        );
+        const known = new Set(catalogue.data.map((info) => info.type));
+        for (const type of types.filter((candidate) => !known.has(candidate))) {
+          console.warn(`Note: "${type}" is not an event type ${provider} is known to send.`);
+        }
+        const view = await api.request<{ disabled_event_types: string[] }>(
           'PUT',
           environmentPath(source, options.env),
           { [field]: types },
@@ -255,4 +304,19 @@ export function registerEventTypeCommands(program: Command, client: () => ApiCli
         );
       });
   }
+}
+
+const SWITCH_VALUES: Record<string, boolean> = {
+  on: true,
+  off: false,
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+};
+
+function parseSwitch(value: string): boolean {
+  const parsed = SWITCH_VALUES[value.toLowerCase()];
+  if (parsed === undefined) throw new Error(`--active must be on or off, not "${value}".`);
+  return parsed;
 }

@@ -23,6 +23,11 @@ export function registerSendCommand(program: Command, client: () => ApiClient): 
         options: { env: string; secret?: string; json?: boolean },
       ) => {
         const api = client();
+        const source = await api.request<SourceView>(
+          'GET',
+          `/v1/sources/${encodeURIComponent(sourceKey)}`,
+        );
+        warnAboutSample(source.provider, eventType);
         const result = options.secret
           ? await postSigned(api, sourceKey, eventType, options.env, options.secret)
           : await api.request<unknown>(
@@ -69,4 +74,19 @@ async function postSigned(
       `The server rejected the delivery with ${response.status} ${answer.code}: ${answer.message}`,
     );
   return answer;
+}
+
+/** Says on stderr when the sample is only a minimal envelope, or the type is not a known one. */
+function warnAboutSample(providerKey: string, eventType: string): void {
+  const provider = getProvider(providerKey);
+  if (!provider.eventTypes.some((info) => info.type === eventType)) {
+    console.warn(
+      `Note: ${provider.displayName} is not known to send "${eventType}"; Inlet records it as ignored.`,
+    );
+  } else if (!provider.sampleEventTypes().includes(eventType)) {
+    const samples = provider.sampleEventTypes().sort().join(', ');
+    console.warn(
+      `Note: no sample exists for ${eventType}, so the body is a minimal envelope. Samples exist for: ${samples}.`,
+    );
+  }
 }

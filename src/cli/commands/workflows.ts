@@ -63,7 +63,7 @@ export function registerWorkflowCommands(
       print(
         options.json
           ? JSON.stringify(workflow, null, 2)
-          : YAML.stringify(toFileBody(workflow)).trimEnd(),
+          : YAML.stringify(toFileBody(workflow), { lineWidth: 0 }).trimEnd(),
       );
     });
 
@@ -222,7 +222,9 @@ async function pullWorkflows(
     const file = path.join(dir, `${workflow.key}.${format}`);
     fs.writeFileSync(
       file,
-      format === 'json' ? `${JSON.stringify(body, null, 2)}\n` : YAML.stringify(body),
+      format === 'json'
+        ? `${JSON.stringify(body, null, 2)}\n`
+        : YAML.stringify(body, { lineWidth: 0 }),
     );
     print(`Wrote ${file}`);
   }

@@ -1,7 +1,7 @@
 import type { EventDescription, Provider } from '../provider.js';
 import { WORKOS_DEFAULT_MAPPINGS } from './default-mappings.js';
 import { WORKOS_EVENT_TYPES } from './event-types.js';
-import { workosSampleBody } from './samples.js';
+import { workosSampleBody, workosSamples } from './samples.js';
 import { signWorkosBody, verifyWorkosSignature, WORKOS_SIGNATURE_HEADER } from './signature.js';
 
 export const workosProvider: Provider = {
@@ -11,6 +11,7 @@ export const workosProvider: Provider = {
   verify: verifyWorkosSignature,
   describeEvent,
   eventTypes: WORKOS_EVENT_TYPES,
+  sampleEventTypes: () => [...workosSamples().keys()],
   sampleBody: workosSampleBody,
   sign: (rawBody, secret, nowMs) => ({
     'WorkOS-Signature': signWorkosBody(rawBody, secret, nowMs),
