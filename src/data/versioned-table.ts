@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely } from 'kysely';
+import { SqliteAdapter, type Kysely } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { Executor } from './executor.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageOptions } from './pagination.js';
@@ -160,6 +160,12 @@ export class VersionedTable<Row extends StoredRow> {
    * PostgreSQL and the write lock on SQLite, which a `SELECT … FOR UPDATE` cannot do on both.
    */
   private async lock(tx: Tx, key: RowKey): Promise<Row | undefined> {
+    // SQLite has one writer at a time and Inlet writes through one connection, so a plain read
+    // inside the transaction is enough there; a no-op update would rewrite the row's page.
+    if (db(tx).getExecutor().adapter instanceof SqliteAdapter) {
+      const select = db(tx).selectFrom(this.spec.table).selectAll();
+      return (await this.where(select, key).executeTakeFirst()) as Row | undefined;
+    }
     const update = db(tx)
       .updateTable(this.spec.table)
       .set((eb) => ({ updated_at: eb.ref('updated_at') }));
