@@ -41,12 +41,10 @@ program
         `Generated admin API key (shown once; also stored in ${config.dataDir}/admin-api-key):\n  ${running.inlet.generatedApiKey}`,
       );
     }
-    const where =
-      config.host === '0.0.0.0' || config.host === '::'
-        ? `all interfaces, port ${new URL(running.url).port}`
-        : running.url;
+    const everywhere = config.host === '0.0.0.0' || config.host === '::';
+    const scope = everywhere ? ' and on every other interface' : '';
     console.log(
-      `Inlet listening on ${where}; local URL ${running.url} (database: ${running.inlet.database.kind})`,
+      `Inlet listening on ${running.url}${scope} (database: ${running.inlet.database.kind})`,
     );
     const shutdown = (signal: string) => {
       running.inlet.log.info({ signal }, 'shutting down');
