@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteConnectionOf, type Db, type DatabaseKind, type Tx } from '../db/database.js';
-import type { JobRow } from '../db/schema.js';
+import type { JobRow, JobsTable } from '../db/schema.js';
+import type { Insertable } from 'kysely';
 import { newId } from '../ids.js';
 
 export interface NewJob {
@@ -52,25 +53,33 @@ export class JobQueue {
   }
 
   async enqueue(tx: Tx | Db, job: NewJob): Promise<string> {
-    const now = new Date().toISOString();
-    const id = newId('job');
+    const row = this.newJobRow(job);
     await tx
       .insertInto('jobs')
-      .values({
-        id,
-        kind: job.kind,
-        payload: JSON.stringify(job.payload ?? null),
-        status: 'pending',
-        run_at: (job.runAt ?? new Date()).toISOString(),
-        attempts: 0,
-        max_attempts: job.maxAttempts ?? this.defaults.maxAttempts,
-        dedupe_key: job.dedupeKey ?? null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(row)
       .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
       .execute();
-    return id;
+    return row.id;
+  }
+
+  /**
+   * Builds the row that `enqueue` inserts, for writers that insert many jobs with statements of
+   * their own, such as the event store's group commit.
+   */
+  newJobRow(job: NewJob): Insertable<JobsTable> & { id: string } {
+    const now = new Date().toISOString();
+    return {
+      id: newId('job'),
+      kind: job.kind,
+      payload: JSON.stringify(job.payload ?? null),
+      status: 'pending',
+      run_at: (job.runAt ?? new Date()).toISOString(),
+      attempts: 0,
+      max_attempts: job.maxAttempts ?? this.defaults.maxAttempts,
+      dedupe_key: job.dedupeKey ?? null,
+      created_at: now,
+      updated_at: now,
+    };
   }
 
   /** Wakes local workers; call after the transaction that enqueued jobs has committed. */

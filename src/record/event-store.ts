@@ -1,17 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import {
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Insertable,
-} from 'kysely';
+import type { Insertable } from 'kysely';
 import { sqliteConnectionOf, type Db, type Tx } from '../db/database.js';
-import type { Database, EventRow, JobsTable, NewEvent } from '../db/schema.js';
+import type { EventRow, JobsTable, NewEvent } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { JobQueue, NewJob } from '../queue/job-queue.js';
 
@@ -178,7 +168,6 @@ export class EventStore {
  */
 class SqliteBatchWriter implements BatchWriter {
   readonly maxConcurrentBatches = 1;
-  private readonly jobs: JobRowRecorder;
   private readonly insertEventSql: string;
   private readonly upsertEventTypeSql: string;
   /** Statements prepared on first use, by SQL text, so the store can be built before migrating. */
@@ -192,9 +181,8 @@ class SqliteBatchWriter implements BatchWriter {
   constructor(
     private readonly db: Db,
     private readonly sqlite: BetterSqlite3.Database,
-    queue: JobQueue,
+    private readonly queue: JobQueue,
   ) {
-    this.jobs = new JobRowRecorder(queue);
     const sample = eventRow({ event: SAMPLE_EVENT, now: new Date(0) }, 'evt_sample');
     this.insertEventSql = insertEventsQuery(db, [sample]).compile().sql;
     this.upsertEventTypeSql = upsertEventTypesQuery(db, [eventTypeRow(sample)]).compile().sql;
@@ -202,16 +190,15 @@ class SqliteBatchWriter implements BatchWriter {
   }
 
   async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
-    const items: PreparedEvent[] = [];
-    for (const pending of batch) items.push(await this.prepare(pending));
+    const items = batch.map((pending) => this.prepare(pending));
     return this.db.connection().execute(async () => this.writeLocked(items));
   }
 
   /** Builds the rows before taking the lock, so the locked part runs without awaiting. */
-  private async prepare(pending: PendingRecord): Promise<PreparedEvent> {
+  private prepare(pending: PendingRecord): PreparedEvent {
     const row = eventRow(pending, newId('evt'));
     if (pending.event.status !== 'received') return { pending, row };
-    return { pending, row, job: await this.jobs.rowFor(processJob(row.id)) };
+    return { pending, row, job: this.queue.newJobRow(processJob(row.id)) };
   }
 
   // Savepoints would let one event fail inside the batch transaction, but SQLite then copies
@@ -307,14 +294,11 @@ interface PreparedEvent {
 class KyselyBatchWriter implements BatchWriter {
   // PostgreSQL commits of separate batches run in parallel on the pool's connections.
   readonly maxConcurrentBatches = 4;
-  private readonly jobs: JobRowRecorder;
 
   constructor(
     private readonly db: Db,
-    queue: JobQueue,
-  ) {
-    this.jobs = new JobRowRecorder(queue);
-  }
+    private readonly queue: JobQueue,
+  ) {}
 
   async write(batch: readonly PendingRecord[]): Promise<Outcome[]> {
     if (batch.length > 1) {
@@ -356,7 +340,7 @@ class KyselyBatchWriter implements BatchWriter {
     if (eventTypes.length > 0) await upsertEventTypesQuery(tx, eventTypes).execute();
     const jobs: JobInsert[] = [];
     for (const row of newRows) {
-      if (row.status === 'received') jobs.push(await this.jobs.rowFor(processJob(row.id)));
+      if (row.status === 'received') jobs.push(this.queue.newJobRow(processJob(row.id)));
     }
     if (jobs.length > 0) await insertJobsQuery(tx, jobs).execute();
     return results;
@@ -492,77 +476,3 @@ const SAMPLE_EVENT: IncomingEvent = {
 };
 
 type JobInsert = Insertable<JobsTable>;
-
-/**
- * Returns the row JobQueue.enqueue would insert for a job, so the store can insert the jobs of a
- * batch together while JobQueue still decides their ids, timestamps and attempt limit. It runs
- * enqueue against a Kysely instance whose driver records the compiled INSERT instead of running
- * it, and reads the row back from the statement's columns and parameters.
- *
- * TODO: Replace with a multi-row JobQueue.enqueueMany(tx, jobs) once the queue offers one.
- */
-class JobRowRecorder {
-  private readonly db: Kysely<Database>;
-  private readonly recorded: CompiledQuery[] = [];
-  // Calls run one at a time, so the recorded statement is always the current call's.
-  private tail: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly queue: JobQueue) {
-    this.db = new Kysely<Database>({ dialect: recordingDialect(this.recorded) });
-  }
-
-  rowFor(job: NewJob): Promise<JobInsert> {
-    const row = this.tail.then(() => this.record(job));
-    this.tail = row.catch(() => {});
-    return row;
-  }
-
-  private async record(job: NewJob): Promise<JobInsert> {
-    this.recorded.length = 0;
-    await this.queue.enqueue(this.db, job);
-    const [query, ...extra] = this.recorded.splice(0);
-    const node = query?.query;
-    if (
-      node?.kind !== 'InsertQueryNode' ||
-      node.columns?.length !== query!.parameters.length ||
-      extra.length > 0
-    ) {
-      throw new Error(
-        'JobQueue.enqueue no longer compiles to one INSERT with a parameter per column; the event store cannot batch its jobs.',
-      );
-    }
-    const entries = node.columns.map((column, index) => [
-      column.column.name,
-      query!.parameters[index],
-    ]);
-    return Object.fromEntries(entries) as JobInsert;
-  }
-}
-
-/** A SQLite dialect whose driver stores each compiled query in `recorded` and returns no rows. */
-function recordingDialect(recorded: CompiledQuery[]): Dialect {
-  const connection: DatabaseConnection = {
-    executeQuery: async (query) => {
-      recorded.push(query);
-      return { rows: [] };
-    },
-    streamQuery: async function* () {
-      throw new Error('The recording driver cannot stream.');
-    },
-  };
-  const driver: Driver = {
-    init: async () => {},
-    acquireConnection: async () => connection,
-    beginTransaction: async () => {},
-    commitTransaction: async () => {},
-    rollbackTransaction: async () => {},
-    releaseConnection: async () => {},
-    destroy: async () => {},
-  };
-  return {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => driver,
-    createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  };
-}
