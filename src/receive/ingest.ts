@@ -11,6 +11,8 @@ export interface Delivery {
   /** Request headers as Node delivers them: names lower-cased. */
   headers: Record<string, string | string[] | undefined>;
   log: Logger;
+  /** Id of the HTTP request, added to every log line of the delivery. */
+  requestId?: string;
 }
 
 export interface DeliveryResponse {
@@ -40,7 +42,11 @@ export class IngestService {
       return { status: 404, body: { code: 'not_found', message: 'Not found.' } };
     }
     // Spread into each log line, because a pino child logger per request costs more.
-    const logFields = { source: target.sourceKey, environment: target.environment };
+    const logFields = {
+      reqId: delivery.requestId,
+      source: target.sourceKey,
+      environment: target.environment,
+    };
     const headers = storableHeaders(delivery.headers, target.provider.signatureHeader);
 
     const verification = target.provider.verify({

@@ -38,6 +38,7 @@ export async function receiveRoutes(app: FastifyInstance, inlet: Inlet): Promise
         rawBody,
         headers: request.headers,
         log: request.log as unknown as Logger,
+        requestId: request.id,
       });
       return reply.status(response.status).send(response.body);
     },

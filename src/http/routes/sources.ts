@@ -187,6 +187,7 @@ export async function testEventRoutes(app: FastifyInstance, inlet: Inlet): Promi
           ...headers,
         },
         log: request.log as unknown as Logger,
+        requestId: request.id,
       });
       return reply.status(response.status).send(response.body);
     },
