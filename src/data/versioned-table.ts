@@ -88,8 +88,8 @@ export class VersionedTable<Row extends StoredRow> {
    * tombstone too, so that an older create delivered late does not bring the record back.
    */
   async delete(tx: Tx, key: RowKey, sourceTime: string | undefined): Promise<DeleteOutcome> {
-    // Two attempts, as in `write`: a concurrent transaction may insert the row after our read, and
-    // then our tombstone insert does nothing; the second attempt deletes the row it inserted.
+    // Two attempts, as in `write`. A concurrent transaction may insert the row after our read, so
+    // our tombstone insert does nothing. The second attempt then deletes the row it inserted.
     for (let attempt = 1; attempt <= 2; attempt++) {
       const existing = await this.lock(tx, key);
       const plan = planDelete(existing, sourceTime);
@@ -161,7 +161,7 @@ export class VersionedTable<Row extends StoredRow> {
    */
   private async lock(tx: Tx, key: RowKey): Promise<Row | undefined> {
     // SQLite has one writer at a time and Inlet writes through one connection, so a plain read
-    // inside the transaction is enough there; a no-op update would rewrite the row's page.
+    // inside the transaction is enough there. A no-op update would rewrite the row's page.
     if (db(tx).getExecutor().adapter instanceof SqliteAdapter) {
       const select = db(tx).selectFrom(this.spec.table).selectAll();
       return (await this.where(select, key).executeTakeFirst()) as Row | undefined;
