@@ -88,15 +88,9 @@ export class ObjectStore {
   ): Promise<{ outcome: WriteOutcome; object: ObjectRecord | null }> {
     assertObjectKey(environment, collection, id);
     const patch = objectPatch(attributes);
-    const sourceTime = parseSourceTime(options.sourceUpdatedAt, 'sourceUpdatedAt');
-
-    const { outcome, row } = await inTransaction(executor, (tx) =>
-      this.table.write(tx, { environment, collection, id }, patch, {
-        sourceTime,
-        revive: options.revive ?? false,
-        subject: describeObject(collection, id),
-      }),
-    );
+    const key = { environment, collection, id };
+    const subject = describeObject(collection, id);
+    const { outcome, row } = await this.table.writeRecord(executor, key, patch, options, subject);
     return { outcome, object: row === null ? null : toObject(row) };
   }
 

@@ -56,14 +56,13 @@ export class TenantStore {
     assertKey(environment, 'environment');
     assertKey(id, 'tenant id');
     const patch = tenantPatch(attributes);
-    const sourceTime = parseSourceTime(options.sourceUpdatedAt, 'sourceUpdatedAt');
-
-    const { outcome, row } = await inTransaction(executor, (tx) =>
-      this.table.write(tx, { environment, id }, patch, {
-        sourceTime,
-        revive: options.revive ?? false,
-        subject: `tenant "${id}"`,
-      }),
+    const key = { environment, id };
+    const { outcome, row } = await this.table.writeRecord(
+      executor,
+      key,
+      patch,
+      options,
+      `tenant "${id}"`,
     );
     return { outcome, tenant: row === null ? null : toTenant(row) };
   }

@@ -84,14 +84,13 @@ export class UserStore {
     assertKey(environment, 'environment');
     assertKey(id, 'user id');
     const patch = userPatch(attributes);
-    const sourceTime = parseSourceTime(options.sourceUpdatedAt, 'sourceUpdatedAt');
-
-    const { outcome, row } = await inTransaction(executor, (tx) =>
-      this.table.write(tx, { environment, id }, patch, {
-        sourceTime,
-        revive: options.revive ?? false,
-        subject: `user "${id}"`,
-      }),
+    const key = { environment, id };
+    const { outcome, row } = await this.table.writeRecord(
+      executor,
+      key,
+      patch,
+      options,
+      `user "${id}"`,
     );
     return { outcome, user: row === null ? null : toUser(row) };
   }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { SqliteAdapter, type Kysely } from 'kysely';
 import type { Tx } from '../db/database.js';
-import type { Executor } from './executor.js';
+import { inTransaction, type Executor } from './executor.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageOptions } from './pagination.js';
 import {
   isLater,
@@ -11,9 +11,10 @@ import {
   tombstoneTime,
   type DeleteOutcome,
   type VersionColumns,
+  type WriteOptions,
   type WriteOutcome,
 } from './record-rules.js';
-import { serializeObject, type JsonObject } from './validation.js';
+import { parseSourceTime, serializeObject, type JsonObject } from './validation.js';
 
 /** Description of a table of versioned records: users, objects or tenants. */
 export interface VersionedTableSpec {
@@ -87,6 +88,24 @@ export class VersionedTable<Row extends StoredRow> {
    * Turns a live row into a tombstone. A delete with a source time for a missing row leaves a
    * tombstone too, so that an older create delivered late does not bring the record back.
    */
+  /**
+   * Writes `patch` with the options of a store call: checks the source time, then writes in the
+   * caller's transaction or in a new one.
+   */
+  async writeRecord(
+    executor: Executor,
+    key: RowKey,
+    patch: RecordPatch,
+    options: WriteOptions,
+    subject: string,
+  ): Promise<{ outcome: WriteOutcome; row: Row | null }> {
+    const sourceTime = parseSourceTime(options.sourceUpdatedAt, 'sourceUpdatedAt');
+    const revive = options.revive ?? false;
+    return inTransaction(executor, (tx) =>
+      this.write(tx, key, patch, { sourceTime, revive, subject }),
+    );
+  }
+
   async delete(tx: Tx, key: RowKey, sourceTime: string | undefined): Promise<DeleteOutcome> {
     // Two attempts, as in `write`. A concurrent transaction may insert the row after our read, so
     // our tombstone insert does nothing. The second attempt then deletes the row it inserted.
