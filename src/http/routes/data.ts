@@ -17,8 +17,6 @@ import { pageQuery } from '../schemas.js';
 
 const ENVIRONMENT_HEADER = 'inlet-environment';
 
-// NOTE: the stores accept ids of up to 255 characters, but Fastify's router responds with 414
-// for a path parameter longer than its maxParamLength (100 by default), which buildServer keeps.
 const keyString = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const textAttribute = { type: ['string', 'null'], maxLength: 2048 } as const;
 const jsonObject = {
