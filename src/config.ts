@@ -154,7 +154,7 @@ export const SETTINGS = {
     env: 'INLET_JOB_BACKOFF_MAX_MS',
     default: '3600000',
     unit: 'milliseconds',
-    description: 'Longest delay between two attempts of a failed job.',
+    description: 'Maximum delay between two attempts of a failed job.',
     schema: z.coerce.number().int().min(1).max(86_400_000),
   },
   retentionDays: {

@@ -1,7 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 
-/** What a target's database contains after its server stopped, compared with the 2xx responses. */
+/** Contents of a target's database after its server stopped, compared with the 2xx responses. */
 export interface StorageCheck {
   storedEvents: number;
   /** Acknowledged event ids with no stored row; anything above 0 is a lost event. */

@@ -157,7 +157,7 @@ async function createSource(server: ServerProcess): Promise<string> {
       body: JSON.stringify(body),
     });
     if (!response.ok)
-      throw new Error(`${method} ${route} answered ${response.status}: ${await response.text()}`);
+      throw new Error(`${method} ${route} returned ${response.status}: ${await response.text()}`);
     return (await response.json()) as { webhook_url: string };
   };
   await call('PUT', '/v1/sources/bench', { name: 'Bench', provider: 'workos' });
@@ -191,7 +191,7 @@ async function sendAll(url: string, count: number, connections: number): Promise
         .update(body)
         .digest('hex');
       const status = await post(url, body, `t=${timestamp}, v1=${signature}`, agent);
-      if (status !== 200) throw new Error(`delivery ${sequence} answered ${status}`);
+      if (status !== 200) throw new Error(`delivery ${sequence} returned status ${status}`);
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The actions a mapping can run, in execution order. When one event has several mappings they
  * run in this order, whatever order they were created in: upserts before deletes, deletes before
- * subscriptions and audiences, and workflow triggers last, so a trigger sees the data the same
+ * subscriptions and audiences, and workflow triggers last, so a trigger reads the data the same
  * event just wrote.
  */
 export const ACTION_TYPES = [

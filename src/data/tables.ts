@@ -1,8 +1,8 @@
 /**
  * Tables of the recipient data that actions change: users, objects and their subscriptions,
  * tenants and audiences. Every row belongs to one environment. `source_updated_at` is the
- * provider's `updated_at` of the snapshot last applied, used to skip stale retries; `deleted_at`
- * marks a tombstone, kept so that a late update cannot bring a deleted record back.
+ * provider's `updated_at` of the snapshot last applied, used to skip stale retries. `deleted_at`
+ * marks a tombstone, which is kept so that a late update cannot bring a deleted record back.
  */
 export interface DataTables {
   users: UsersTable;

@@ -119,7 +119,7 @@ function isEqual(left: unknown, right: unknown): boolean {
 // mixed or missing values never satisfy an ordering condition.
 function compare(left: unknown, right: unknown): number {
   if (typeof left === 'number' && typeof right === 'number') return left - right;
-  if (typeof left === 'string' && typeof right === 'string')
-    return left < right ? -1 : left > right ? 1 : 0;
-  return Number.NaN;
+  if (typeof left !== 'string' || typeof right !== 'string') return Number.NaN;
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
 }

@@ -94,7 +94,7 @@ export function expectError(answer: ApiResponse, status: number, code: string): 
   expect(typeof answer.body.message).toBe('string');
 }
 
-/** Checks that the server still answers its health check. */
+/** Checks that the server still passes its health check. */
 export async function expectHealthy(url: string): Promise<void> {
   const response = await fetch(`${url}/healthz`);
   expect(response.status).toBe(200);

@@ -18,7 +18,7 @@ export const FIXTURE_STORY = [
   'connection.deactivated',
 ] as const;
 
-/** Posts a body signed by the WorkOS SDK; returns the HTTP status and JSON answer. */
+/** Posts a body signed by the WorkOS SDK; returns the HTTP status and the parsed JSON response. */
 export async function deliver(
   url: string,
   body: Buffer | string,
