@@ -9,6 +9,7 @@ if [ ! -d node_modules ]; then
 fi
 npm run build --silent
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p web/tsconfig.json
 npx prettier --check . >/dev/null || {
   echo "Formatting differs from Prettier; run: npm run format" >&2
   exit 1

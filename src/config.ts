@@ -46,6 +46,35 @@ export const SETTINGS = {
       message: 'must be at least 24 characters long',
     }),
   },
+  dashboardUser: {
+    env: 'INLET_DASHBOARD_USER',
+    default: '',
+    unit: 'string',
+    description:
+      'User name for signing in to the dashboard with a password. Empty means sign-in with the admin key only.',
+    schema: z.string().max(200),
+  },
+  dashboardPassword: {
+    env: 'INLET_DASHBOARD_PASSWORD',
+    secret: true,
+    default: '',
+    unit: 'string, at least 12 characters',
+    description: 'Password of INLET_DASHBOARD_USER; set both or neither.',
+    schema: z.string().refine((value) => value === '' || value.length >= 12, {
+      message: 'must be at least 12 characters long',
+    }),
+  },
+  sessionHours: {
+    env: 'INLET_SESSION_HOURS',
+    default: '12',
+    unit: 'hours',
+    description: 'How long a dashboard sign-in lasts.',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24),
+  },
   publicUrl: {
     env: 'INLET_PUBLIC_URL',
     default: '',
@@ -217,6 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const shown = 'secret' in setting ? '(value hidden)' : JSON.stringify(raw);
       problems.push(`${setting.env}=${shown} is invalid: ${reason} (${setting.unit})`);
     }
+  }
+  if ((values.dashboardUser === '') !== (values.dashboardPassword === '')) {
+    problems.push('INLET_DASHBOARD_USER and INLET_DASHBOARD_PASSWORD must be set together');
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   rehearse_failed: 422,
 
+  // Dashboard sign-in
+  invalid_credentials: 401,
+  too_many_attempts: 429,
+  csrf_header_missing: 403,
+
   // Receiving deliveries
   signature_missing: 401,
   signature_malformed: 401,

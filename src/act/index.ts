@@ -1,5 +1,6 @@
 import type { Inlet } from '../app.js';
-import { MappingService } from '../map/mapping-service.js';
+import { InletError } from '../errors.js';
+import { MappingService, type DefaultMapping } from '../map/mapping-service.js';
 import { getProvider } from '../providers/registry.js';
 import { PROCESS_EVENT_JOB } from '../record/event-store.js';
 import type { ActionServices } from './action-services.js';
@@ -46,10 +47,29 @@ export function installActionLayer(inlet: Inlet, services: ActionServices): Acti
   });
 
   inlet.sources.onSourceCreated(async (tx, source, environments, options) => {
-    if (options.defaultMappings === false) return;
-    const defaults = getProvider(source.provider).defaultMappings;
+    const selection = options.defaultMappings;
+    if (selection === false) return;
+    const defaults = selectDefaults(getProvider(source.provider).defaultMappings, selection);
     for (const environment of environments)
       await mappings.installDefaults(environment.id, defaults, tx);
   });
   return layer;
+}
+
+/** Picks the defaults named by `selection`: all for anything but an array of keys. */
+function selectDefaults(
+  defaults: readonly DefaultMapping[],
+  selection: unknown,
+): readonly DefaultMapping[] {
+  if (!Array.isArray(selection)) return defaults;
+  const known = new Set(defaults.map((mapping) => mapping.key));
+  const unknown = selection.filter((key) => !known.has(key as string));
+  if (unknown.length > 0) {
+    throw new InletError(
+      'validation_failed',
+      `Unknown default mapping keys: ${unknown.join(', ')}. List them with GET /v1/providers/<provider>/default-mappings.`,
+    );
+  }
+  const chosen = new Set(selection);
+  return defaults.filter((mapping) => chosen.has(mapping.key));
 }

@@ -178,11 +178,20 @@ export class EventProcessor {
   }
 
   /** Resolves and validates the mappings of an event without running them. */
-  async rehearse(environmentId: string, eventType: string, context: EventContext) {
-    const mappings = await this.mappings.forEvent(environmentId, eventType);
+  /**
+   * Resolves and validates mappings against an event without running them: the stored active
+   * mappings of the event type, or `drafts` when given (unsaved mappings, whose id is null).
+   */
+  async rehearse(
+    environmentId: string,
+    eventType: string,
+    context: EventContext,
+    drafts?: MappingView[],
+  ) {
+    const mappings = drafts ?? (await this.mappings.forEvent(environmentId, eventType));
     return mappings.map((mapping) => {
       const base = {
-        mapping_id: mapping.id,
+        mapping_id: drafts === undefined ? mapping.id : null,
         action_type: mapping.action_type,
         parameters: mapping.parameters,
       };

@@ -112,6 +112,21 @@ export class AudienceStore {
   }
 
   /** Lists an audience's members sorted by user id, then tenant id. */
+  /** Lists the audiences of an environment that have members, with member counts, by key. */
+  async list(
+    executor: Executor,
+    environment: string,
+  ): Promise<{ key: string; member_count: number }[]> {
+    const rows = await executor
+      .selectFrom('audience_members')
+      .select((eb) => ['audience_key', eb.fn.countAll().as('count')])
+      .where('environment', '=', environment)
+      .groupBy('audience_key')
+      .orderBy('audience_key')
+      .execute();
+    return rows.map((row) => ({ key: row.audience_key, member_count: Number(row.count) }));
+  }
+
   async members(
     executor: Executor,
     environment: string,

@@ -73,6 +73,7 @@ type SubscriptionRow = Selectable<ObjectSubscriptionsTable>;
 export class ObjectStore {
   private readonly table = new VersionedTable<ObjectRow>({
     table: 'objects',
+    searchColumns: ['id', 'name'],
     textColumns: ['name'],
     jsonColumns: ['properties'],
   });
@@ -121,6 +122,22 @@ export class ObjectStore {
   ): Promise<ObjectRecord | null> {
     const row = await this.table.get(executor, { environment, collection, id });
     return row === undefined ? null : toObject(row);
+  }
+
+  /** Lists the collections of an environment that hold live objects, with counts, by name. */
+  async collections(
+    executor: Executor,
+    environment: string,
+  ): Promise<{ collection: string; count: number }[]> {
+    const rows = await executor
+      .selectFrom('objects')
+      .select((eb) => ['collection', eb.fn.countAll().as('count')])
+      .where('environment', '=', environment)
+      .where('deleted_at', 'is', null)
+      .groupBy('collection')
+      .orderBy('collection')
+      .execute();
+    return rows.map((row) => ({ collection: row.collection, count: Number(row.count) }));
   }
 
   /** Lists the live objects of one collection sorted by id. */

@@ -8,6 +8,8 @@ export interface PageOptions {
   after?: string;
   /** Items per page, 1 to 200; default 50. */
   limit?: number;
+  /** Case-insensitive substring that listings with search columns match. */
+  search?: string;
 }
 
 const DEFAULT_LIMIT = 50;

@@ -41,6 +41,7 @@ type TenantRow = Selectable<TenantsTable>;
 export class TenantStore {
   private readonly table = new VersionedTable<TenantRow>({
     table: 'tenants',
+    searchColumns: ['id', 'name'],
     textColumns: ['name'],
     jsonColumns: ['properties', 'settings'],
   });

@@ -65,6 +65,7 @@ const GET_MANY_CHUNK = 500;
 export class UserStore {
   private readonly table = new VersionedTable<UserRow>({
     table: 'users',
+    searchColumns: ['id', 'name', 'email'],
     textColumns: USER_ATTRIBUTES,
     jsonColumns: ['properties'],
     resetColumns: { preferences: '{}' },

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { SqliteAdapter, type Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { inTransaction, type Executor } from './executor.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageOptions } from './pagination.js';
@@ -25,6 +25,8 @@ export interface VersionedTableSpec {
   jsonColumns: readonly string[];
   /** Other columns with the value a new row or a tombstone gets, such as users' preferences. */
   resetColumns?: Readonly<Record<string, string>>;
+  /** Text columns that a listing's `search` matches, case-insensitively, as a substring. */
+  searchColumns: readonly string[];
 }
 
 /** The changes of one write; an undefined entry keeps the stored value. */
@@ -169,6 +171,16 @@ export class VersionedTable<Row extends StoredRow> {
     if (page.after !== undefined) {
       const [afterId] = decodeCursor(page.after, 1);
       query = query.where('id', '>', afterId!);
+    }
+    if (page.search !== undefined && page.search !== '') {
+      const pattern = `%${escapeLike(page.search.toLowerCase())}%`;
+      query = query.where((eb) =>
+        eb.or(
+          this.spec.searchColumns.map(
+            (column) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`,
+          ),
+        ),
+      );
     }
     const rows = (await query.execute()) as Row[];
     return toPage(rows, limit, toItem, (row) => [row.id]);
@@ -354,4 +366,9 @@ function liveOrNull<Row extends VersionColumns>(row: Row | undefined): Row | nul
 // typed row shapes are in src/data/tables.ts, and each store maps rows to typed records.
 function db(executor: Executor): Kysely<any> {
   return executor as unknown as Kysely<any>;
+}
+
+/** Escapes the LIKE wildcards `%` and `_`, and the escape character itself. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

@@ -96,6 +96,14 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
+export interface DashboardSessionsTable {
+  /** SHA-256 of the cookie token, hex; the token itself is never stored. */
+  id: string;
+  username: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** Tables of the receiving side: sources, the event log and the job queue. */
 export interface CoreTables {
   sources: SourcesTable;
@@ -105,6 +113,7 @@ export interface CoreTables {
   event_types: EventTypesTable;
   delivery_rejections: DeliveryRejectionsTable;
   jobs: JobsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
 
 /** Every table, each layer contributing its own. */

@@ -1,10 +1,13 @@
 import type { Db } from '../db/database.js';
 import type { EventRow } from '../db/schema.js';
 import { InletError, notFound } from '../errors.js';
+import { EVENT_STATUSES } from '../record/event-store.js';
 
 export interface EventFilters {
   event_type?: string;
   status?: string;
+  /** Exact provider event id, such as WorkOS's `event_01H…`. */
+  provider_event_id?: string;
   /** Inclusive lower bound on the receive time, ISO-8601. */
   since?: string;
   /** Exclusive upper bound on the receive time, ISO-8601. */
@@ -33,6 +36,21 @@ export interface EventDetail extends EventSummary {
   /** The raw body as text, present only for invalid deliveries. */
   raw_body?: string;
   headers: Record<string, string>;
+}
+
+export interface HourlyBucket {
+  /** Start of the hour, ISO-8601 UTC. */
+  start: string;
+  total: number;
+  counts: Record<string, number>;
+}
+
+export interface HourlyCounts {
+  since: string;
+  until: string;
+  bucket_seconds: number;
+  statuses: string[];
+  buckets: HourlyBucket[];
 }
 
 export interface Page<T> {
@@ -67,6 +85,9 @@ export class EventLog {
       .where('source_environment_id', '=', environmentId)
       .$if(filters.event_type !== undefined, (q) => q.where('event_type', '=', filters.event_type!))
       .$if(filters.status !== undefined, (q) => q.where('status', '=', filters.status!))
+      .$if(filters.provider_event_id !== undefined, (q) =>
+        q.where('provider_event_id', '=', filters.provider_event_id!),
+      )
       .$if(filters.since !== undefined, (q) =>
         q.where('received_at', '>=', isoTime(filters.since!, 'since')),
       )
@@ -81,6 +102,88 @@ export class EventLog {
     const page = rows.slice(0, limit).map((row) => summarize(row));
     const next = rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
     return { data: page, next_cursor: next };
+  }
+
+  /**
+   * Counts, by source key, the events received at or after `since`, with each source's latest
+   * receive time of any age. Sources without events are absent from the map.
+   */
+  async sourceActivity(
+    since: string,
+  ): Promise<Map<string, { events_24h: number; last_event_at: string | null }>> {
+    const recent = await this.db
+      .selectFrom('events')
+      .innerJoin('source_environments as env', 'env.id', 'events.source_environment_id')
+      .innerJoin('sources', 'sources.id', 'env.source_id')
+      .select((eb) => ['sources.key', eb.fn.countAll().as('count')])
+      .where('events.received_at', '>=', since)
+      .groupBy('sources.key')
+      .execute();
+    const latest = await this.db
+      .selectFrom('event_types')
+      .innerJoin('source_environments as env', 'env.id', 'event_types.source_environment_id')
+      .innerJoin('sources', 'sources.id', 'env.source_id')
+      .select((eb) => ['sources.key', eb.fn.max('event_types.last_received_at').as('last')])
+      .groupBy('sources.key')
+      .execute();
+
+    const activity = new Map<string, { events_24h: number; last_event_at: string | null }>();
+    for (const row of latest) {
+      activity.set(row.key, { events_24h: 0, last_event_at: row.last ?? null });
+    }
+    for (const row of recent) {
+      const entry = activity.get(row.key) ?? { events_24h: 0, last_event_at: null };
+      entry.events_24h = Number(row.count);
+      activity.set(row.key, entry);
+    }
+    return activity;
+  }
+
+  /**
+   * Counts an environment's events per hour and status over the last `hours` hours, the current
+   * hour included. Every hour is present, with zero counts where nothing arrived.
+   */
+  async hourlyCounts(
+    environmentId: string,
+    hours: number,
+    now = new Date(),
+  ): Promise<HourlyCounts> {
+    const end = new Date(now);
+    end.setUTCMinutes(0, 0, 0);
+    end.setUTCHours(end.getUTCHours() + 1);
+    const start = new Date(end.getTime() - hours * 3_600_000);
+    // Receive times are ISO-8601 UTC text, so their first 13 characters name the hour.
+    const rows = await this.db
+      .selectFrom('events')
+      .select((eb) => [
+        eb.fn<string>('substr', ['received_at', eb.val(1), eb.val(13)]).as('hour'),
+        'status',
+        eb.fn.countAll().as('count'),
+      ])
+      .where('source_environment_id', '=', environmentId)
+      .where('received_at', '>=', start.toISOString())
+      .groupBy(['hour', 'status'])
+      .execute();
+
+    const buckets = new Map<string, HourlyBucket>();
+    for (let time = start.getTime(); time < end.getTime(); time += 3_600_000) {
+      const iso = new Date(time).toISOString();
+      buckets.set(iso.slice(0, 13), { start: iso, total: 0, counts: {} });
+    }
+    for (const row of rows) {
+      const bucket = buckets.get(row.hour);
+      if (bucket === undefined) continue;
+      const count = Number(row.count);
+      bucket.counts[row.status] = (bucket.counts[row.status] ?? 0) + count;
+      bucket.total += count;
+    }
+    return {
+      since: start.toISOString(),
+      until: end.toISOString(),
+      bucket_seconds: 3600,
+      statuses: [...EVENT_STATUSES],
+      buckets: [...buckets.values()],
+    };
   }
 
   async get(environmentId: string, eventId: string): Promise<EventDetail> {

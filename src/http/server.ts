@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, {
   LogController,
@@ -8,6 +8,10 @@ import Fastify, {
   type FastifyInstance,
 } from 'fastify';
 import type { Inlet } from '../app.js';
+import { managementAuthentication } from '../dashboard/authentication.js';
+import { sessionRoutes } from '../dashboard/session-routes.js';
+import { SessionStore } from '../dashboard/session-store.js';
+import { registerDashboard, sendDashboardPage } from '../dashboard/static-files.js';
 import { InletError } from '../errors.js';
 import { newId } from '../ids.js';
 import { healthRoutes } from './routes/health.js';
@@ -77,7 +81,17 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     else request.log.info({ code: mapped.body.code, status: mapped.status }, 'request rejected');
     void reply.status(mapped.status).send(mapped.body);
   });
+  await app.register(cookie);
+  const dashboard = await registerDashboard(app);
   app.setNotFoundHandler((request, reply) => {
+    if (dashboard && sendDashboardPage(request, reply)) return;
+    if (!dashboard && request.url === '/') {
+      void reply.status(404).send({
+        code: 'not_found',
+        message: 'The dashboard is not built; run "npm run build" and restart Inlet.',
+      });
+      return;
+    }
     void reply.status(404).send({
       code: 'not_found',
       message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
@@ -99,32 +113,16 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => healthRoutes(scope, inlet));
   await app.register(async (scope) => receiveRoutes(scope, inlet));
+  const sessions = new SessionStore(inlet.database.db, inlet.config.sessionHours * 3_600_000);
+  await app.register(async (scope) => sessionRoutes(scope, inlet, sessions), { prefix: '/v1' });
   await app.register(
     async (scope) => {
-      scope.addHook('onRequest', bearerAuth(inlet.apiKey));
+      scope.addHook('onRequest', managementAuthentication(inlet.apiKey, sessions));
       for (const module of API_ROUTES) await module(scope, inlet);
     },
     { prefix: '/v1' },
   );
   return app;
-}
-
-function bearerAuth(apiKey: string) {
-  const expected = createHash('sha256').update(apiKey).digest();
-  return async (request: { headers: Record<string, string | string[] | undefined> }) => {
-    const header = request.headers.authorization;
-    // The scheme name is case-insensitive (RFC 9110, section 11.1).
-    const match = typeof header === 'string' ? /^bearer\s+(.+)$/i.exec(header.trim()) : null;
-    const token = match?.[1]?.trim() ?? '';
-    // Comparing digests keeps the comparison constant-time whatever the token's length.
-    const given = createHash('sha256').update(token).digest();
-    if (token === '' || !timingSafeEqual(given, expected)) {
-      throw new InletError(
-        'unauthorized',
-        'Send the admin API key as "Authorization: Bearer <key>".',
-      );
-    }
-  };
 }
 
 function mapError(error: FastifyError): {

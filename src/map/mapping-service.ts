@@ -31,6 +31,11 @@ export interface MappingView {
   conditions: Condition[];
   active: boolean;
   default_key: string | null;
+  /**
+   * Order among the mappings of one event type and action type. Mappings run grouped by action
+   * type in a fixed order (identify before subscribe before trigger, for example), then by this.
+   */
+  position: number;
   created_at: string;
   updated_at: string;
 }
@@ -162,6 +167,42 @@ export class MappingService {
     return this.get(environmentId, id);
   }
 
+  /**
+   * Sets the order of the mappings of one event type to the order of `ids`, which must name each
+   * of them once. Returns them in execution order.
+   */
+  async reorder(environmentId: string, eventType: string, ids: string[]): Promise<MappingView[]> {
+    await this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('mappings')
+        .select('id')
+        .where('source_environment_id', '=', environmentId)
+        .where('event_type', '=', eventType)
+        .execute();
+      const present = new Set(rows.map((row) => row.id));
+      const given = new Set(ids);
+      if (
+        given.size !== ids.length ||
+        given.size !== present.size ||
+        ids.some((id) => !present.has(id))
+      ) {
+        throw new InletError(
+          'validation_failed',
+          `"mapping_ids" must list each of the ${present.size} mappings of "${eventType}" once; reload the mappings and try again.`,
+        );
+      }
+      for (const [index, id] of ids.entries()) {
+        await tx
+          .updateTable('mappings')
+          .set({ position: index + 1 })
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+    this.cache.clear();
+    return this.list(environmentId, { event_type: eventType });
+  }
+
   async delete(environmentId: string, id: string): Promise<void> {
     await this.get(environmentId, id);
     await this.db.deleteFrom('mappings').where('id', '=', id).execute();
@@ -248,6 +289,7 @@ function sortForExecution(views: MappingView[]): MappingView[] {
   return views.sort(
     (a, b) =>
       actionOrder(a.action_type) - actionOrder(b.action_type) ||
+      a.position - b.position ||
       a.created_at.localeCompare(b.created_at) ||
       a.id.localeCompare(b.id),
   );
@@ -262,6 +304,7 @@ function toView(row: MappingRow): MappingView {
     conditions: JSON.parse(row.conditions) as Condition[],
     active: row.active === 1,
     default_key: row.default_key,
+    position: Number(row.position),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -4,6 +4,7 @@ import { sourcesAndEvents } from './0001-sources-and-events.js';
 import { recipientData } from './0002-data.js';
 import { mappingsAndActionLogs } from './0003-mappings.js';
 import { workflowEngine } from './0004-workflows.js';
+import { dashboardSessions } from './0005-dashboard-sessions.js';
 
 /**
  * All migrations in order. Names are sortable and never change once released; each module
@@ -15,5 +16,6 @@ export function buildMigrations(kind: DatabaseKind): Record<string, Migration> {
     '0002-data': recipientData(kind),
     '0003-mappings': mappingsAndActionLogs(kind),
     '0004-workflows': workflowEngine(kind),
+    '0005-dashboard-sessions': dashboardSessions(),
   };
 }

@@ -36,7 +36,7 @@ const environmentHeaders = {
 } as const;
 
 /** Builds a querystring schema with `environment` and, for lists, `after` and `limit`. */
-function querySchema(paginated: boolean) {
+function querySchema(paginated: boolean, searchable: boolean) {
   return {
     type: 'object',
     additionalProperties: false,
@@ -47,9 +47,18 @@ function querySchema(paginated: boolean) {
         description: 'Same as the Inlet-Environment header.',
       },
       ...(paginated ? pageQuery : {}),
+      ...(searchable ? searchQuery : {}),
     },
   } as const;
 }
+
+const searchQuery = {
+  search: {
+    type: 'string',
+    maxLength: 200,
+    description: 'Case-insensitive substring of the id or the name (and the email of users).',
+  },
+} as const;
 
 function paramsSchema(...names: string[]) {
   return {
@@ -63,13 +72,13 @@ function paramsSchema(...names: string[]) {
 function routeSchema(
   summary: string,
   tag: string,
-  parts: { params: string[]; paginated?: boolean; body?: object },
+  parts: { params: string[]; paginated?: boolean; searchable?: boolean; body?: object },
 ) {
   return {
     summary,
     tags: [tag],
     headers: environmentHeaders,
-    querystring: querySchema(parts.paginated ?? false),
+    querystring: querySchema(parts.paginated ?? false, parts.searchable ?? false),
     params: paramsSchema(...parts.params),
     ...(parts.body === undefined ? {} : { body: parts.body }),
   };
@@ -238,7 +247,13 @@ function userRoutes(app: FastifyInstance, stores: DataStores, environmentOf: Env
 
   app.get<{ Querystring: Query }>(
     '/users',
-    { schema: routeSchema('List users sorted by id', 'users', { params: [], paginated: true }) },
+    {
+      schema: routeSchema('List users sorted by id', 'users', {
+        params: [],
+        paginated: true,
+        searchable: true,
+      }),
+    },
     async (request) => users.list(db, environmentOf(request), request.query),
   );
 
@@ -357,12 +372,23 @@ function objectRoutes(
     },
   );
 
+  app.get<{ Querystring: Query }>(
+    '/objects',
+    {
+      schema: routeSchema('List the collections that hold live objects, with counts', 'objects', {
+        params: [],
+      }),
+    },
+    async (request) => ({ data: await objects.collections(db, environmentOf(request)) }),
+  );
+
   app.get<{ Params: { collection: string }; Querystring: Query }>(
     '/objects/:collection',
     {
       schema: routeSchema('List the objects of a collection sorted by id', 'objects', {
         params: ['collection'],
         paginated: true,
+        searchable: true,
       }),
     },
     async (request) =>
@@ -505,7 +531,11 @@ function tenantRoutes(
   app.get<{ Querystring: Query }>(
     '/tenants',
     {
-      schema: routeSchema('List tenants sorted by id', 'tenants', { params: [], paginated: true }),
+      schema: routeSchema('List tenants sorted by id', 'tenants', {
+        params: [],
+        paginated: true,
+        searchable: true,
+      }),
     },
     async (request) => tenants.list(db, environmentOf(request), request.query),
   );
@@ -519,6 +549,16 @@ function audienceRoutes(
   const { db, audiences } = stores;
   type Params = { key: string };
   type MembersBody = { members: AudienceMemberInput[] };
+
+  app.get<{ Querystring: Query }>(
+    '/audiences',
+    {
+      schema: routeSchema('List audiences that have members, with counts', 'audiences', {
+        params: [],
+      }),
+    },
+    async (request) => ({ data: await audiences.list(db, environmentOf(request)) }),
+  );
 
   app.get<{ Params: Params; Querystring: Query }>(
     '/audiences/:key/members',

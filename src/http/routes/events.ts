@@ -7,6 +7,9 @@ import { environmentParams, pageQuery } from '../schemas.js';
 
 type EnvParams = { key: string; environment: string };
 
+/** Windows of the hourly event counts, in hours. */
+const STATS_WINDOWS = { '24h': 24, '7d': 7 * 24 } as const;
+
 export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const environmentId = async (params: EnvParams) =>
     (await inlet.sources.findEnvironment(params.key, params.environment)).environment.id;
@@ -24,6 +27,7 @@ export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<v
           properties: {
             event_type: { type: 'string', maxLength: 255 },
             status: { type: 'string', enum: [...EVENT_STATUSES] },
+            provider_event_id: { type: 'string', maxLength: 255 },
             since: { type: 'string', description: 'Received at or after this ISO-8601 time.' },
             until: { type: 'string', description: 'Received before this ISO-8601 time.' },
             ...pageQuery,
@@ -52,6 +56,30 @@ export async function eventRoutes(app: FastifyInstance, inlet: Inlet): Promise<v
         request.params.id,
       );
       return { ...event, actions: await actionLogsFor(inlet.database.db, event.id) };
+    },
+  );
+
+  app.get<{ Params: EnvParams; Querystring: { window?: keyof typeof STATS_WINDOWS } }>(
+    '/sources/:key/environments/:environment/stats',
+    {
+      schema: {
+        summary: 'Count events per hour and status over the last 24 hours or 7 days',
+        tags: ['events'],
+        params: environmentParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { window: { type: 'string', enum: Object.keys(STATS_WINDOWS) } },
+        },
+      },
+    },
+    async (request) => {
+      const window = request.query.window ?? '24h';
+      const counts = await inlet.eventLog.hourlyCounts(
+        await environmentId(request.params),
+        STATS_WINDOWS[window],
+      );
+      return { window, ...counts };
     },
   );
 

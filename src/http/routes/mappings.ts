@@ -8,7 +8,7 @@ import {
 import { actionLayer } from '../../act/index.js';
 import type { Inlet } from '../../app.js';
 import { InletError } from '../../errors.js';
-import type { MappingInput } from '../../map/mapping-service.js';
+import { validateMapping, type MappingInput, type MappingView } from '../../map/mapping-service.js';
 import { getProvider } from '../../providers/registry.js';
 import { EVENT_STATUSES } from '../../record/event-store.js';
 import { environmentParams } from '../schemas.js';
@@ -155,6 +155,38 @@ export async function mappingRoutes(app: FastifyInstance, inlet: Inlet): Promise
     },
   );
 
+  app.post<{ Params: EnvParams; Body: { event_type: string; mapping_ids: string[] } }>(
+    '/sources/:key/environments/:environment/mappings/reorder',
+    {
+      schema: {
+        summary: 'Set the order of the mappings of one event type',
+        description:
+          'mapping_ids lists every mapping of the event type once. Mappings run grouped by action type in a fixed order, and within one action type in this order.',
+        tags: ['mappings'],
+        params: environmentParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            event_type: { type: 'string', minLength: 1, maxLength: 255 },
+            mapping_ids: { type: 'array', items: { type: 'string' }, maxItems: 500 },
+          },
+          required: ['event_type', 'mapping_ids'],
+        },
+      },
+    },
+    async (request) => {
+      const { environment: env } = await environment(request.params);
+      const mappings = await layer().mappings.reorder(
+        env.id,
+        request.body.event_type,
+        request.body.mapping_ids,
+      );
+      request.log.info({ eventType: request.body.event_type }, 'mappings reordered');
+      return { data: mappings };
+    },
+  );
+
   app.post<{ Params: EnvParams }>(
     '/sources/:key/environments/:environment/mappings/defaults',
     {
@@ -220,6 +252,7 @@ export async function mappingRoutes(app: FastifyInstance, inlet: Inlet): Promise
       event_type?: string;
       body?: unknown;
       headers?: Record<string, string>;
+      mapping?: Omit<MappingInput, 'event_type' | 'active'>;
     };
   }>(
     '/sources/:key/environments/:environment/rehearse',
@@ -237,6 +270,18 @@ export async function mappingRoutes(app: FastifyInstance, inlet: Inlet): Promise
             event_type: { type: 'string', maxLength: 255 },
             body: { type: 'object' },
             headers: { type: 'object', additionalProperties: { type: 'string' } },
+            mapping: {
+              type: 'object',
+              description:
+                'An unsaved mapping to resolve instead of the stored ones, for a preview while editing.',
+              additionalProperties: false,
+              properties: {
+                action_type: mappingProperties.action_type,
+                parameters: mappingProperties.parameters,
+                conditions: mappingProperties.conditions,
+              },
+              required: ['action_type', 'parameters'],
+            },
           },
         },
       },
@@ -244,7 +289,16 @@ export async function mappingRoutes(app: FastifyInstance, inlet: Inlet): Promise
     async (request) => {
       const { source, environment: env } = await environment(request.params);
       const input = await rehearsalInput(inlet, env.id, request.body, getProvider(source.provider));
-      const actions = await layer().processor.rehearse(env.id, input.eventType, input.context);
+      const drafts =
+        request.body.mapping === undefined
+          ? undefined
+          : [draftMapping(input.eventType, request.body.mapping)];
+      const actions = await layer().processor.rehearse(
+        env.id,
+        input.eventType,
+        input.context,
+        drafts,
+      );
       const errors = actions.flatMap((action) =>
         action.errors.map((error) => ({ mapping_id: action.mapping_id, ...error })),
       );
@@ -291,4 +345,25 @@ async function rehearsalInput(
   if (eventType === undefined)
     throw new InletError('event_type_missing', 'The sample has no event type; pass "event_type".');
   return { eventType, context: { body: body.body, headers } };
+}
+
+/** Validates an unsaved mapping for a rehearsal and gives it the shape of a stored one. */
+function draftMapping(
+  eventType: string,
+  input: Omit<MappingInput, 'event_type' | 'active'>,
+): MappingView {
+  const { actionType, conditions } = validateMapping({ ...input, event_type: eventType });
+  const now = new Date().toISOString();
+  return {
+    id: 'draft',
+    event_type: eventType,
+    action_type: actionType,
+    parameters: input.parameters,
+    conditions,
+    active: true,
+    default_key: null,
+    position: 0,
+    created_at: now,
+    updated_at: now,
+  };
 }

@@ -18,8 +18,9 @@ const sourceBody = {
     description: { type: ['string', 'null'], maxLength: 2000 },
     provider: { type: 'string', enum: providerKeys() },
     default_mappings: {
-      ...strictBoolean,
-      description: 'Install the provider default action mappings on creation (default true).',
+      anyOf: [strictBoolean, { type: 'array', items: { type: 'string' }, maxItems: 500 }],
+      description:
+        'Install the provider default action mappings on creation: true (the default) for all, false for none, or the keys of the ones to install.',
     },
   },
   required: ['name', 'provider'],
@@ -47,7 +48,10 @@ const environmentBody = {
 } as const;
 
 export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
-  app.put<{ Params: { key: string }; Body: SourceInput & { default_mappings?: boolean } }>(
+  app.put<{
+    Params: { key: string };
+    Body: SourceInput & { default_mappings?: boolean | string[] };
+  }>(
     '/sources/:key',
     {
       schema: {
@@ -70,9 +74,30 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
     },
   );
 
-  app.get('/sources', { schema: { summary: 'List sources', tags: ['sources'] } }, async () => ({
-    data: await inlet.sources.list(),
-  }));
+  app.get(
+    '/sources',
+    {
+      schema: {
+        summary: 'List sources',
+        description:
+          'Each source carries events_24h, the events received in the last 24 hours, and last_event_at.',
+        tags: ['sources'],
+      },
+    },
+    async () => {
+      const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
+      const [sources, activity] = await Promise.all([
+        inlet.sources.list(),
+        inlet.eventLog.sourceActivity(since),
+      ]);
+      return {
+        data: sources.map((source) => ({
+          ...source,
+          ...(activity.get(source.key) ?? { events_24h: 0, last_event_at: null }),
+        })),
+      };
+    },
+  );
 
   app.get<{ Params: { key: string } }>(
     '/sources/:key',
@@ -116,6 +141,17 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
       );
       return view;
     },
+  );
+
+  app.get<{ Params: { provider: string } }>(
+    '/providers/:provider/default-mappings',
+    {
+      schema: {
+        summary: 'List the default action mappings a new source of this provider gets',
+        tags: ['sources'],
+      },
+    },
+    async (request) => ({ data: getProvider(request.params.provider).defaultMappings }),
   );
 
   app.get<{ Params: { provider: string } }>(

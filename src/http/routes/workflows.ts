@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Inlet } from '../../app.js';
 import { InletError } from '../../errors.js';
-import { CHANNEL_TYPES, type ChannelType } from '../../workflows/definition.js';
+import {
+  CHANNEL_TYPES,
+  parseWorkflowDefinition,
+  type ChannelType,
+} from '../../workflows/definition.js';
 import { getWorkflowEngine, type WorkflowEngine } from '../../workflows/engine.js';
 import { RUN_STATUSES, type RunFilters } from '../../workflows/run-store.js';
 import { pageQuery } from '../schemas.js';
@@ -96,6 +100,31 @@ export async function workflowRoutes(app: FastifyInstance, inlet: Inlet): Promis
         created ? 'workflow created' : 'workflow updated',
       );
       return reply.status(created ? 201 : 200).send(workflow);
+    },
+  );
+
+  app.post<{ Params: { key: string }; Body: unknown }>(
+    '/workflows/:key/validate',
+    {
+      schema: {
+        summary: 'Check a workflow definition without saving it',
+        description:
+          'Returns every problem with its location, the same checks as saving the workflow.',
+        tags: ['workflows'],
+        params: keyParams,
+        body: { type: 'object' },
+      },
+    },
+    async (request) => {
+      const result = parseWorkflowDefinition(request.body);
+      const errors = result.ok ? [] : [...result.issues];
+      if (result.ok && result.key !== undefined && result.key !== request.params.key) {
+        errors.push({
+          path: 'key',
+          message: `differs from the workflow key "${request.params.key}" in the URL; make them equal or leave it out`,
+        });
+      }
+      return { valid: errors.length === 0, errors };
     },
   );
 

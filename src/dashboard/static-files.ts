@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The built dashboard: `vite build` writes it to dist/web, beside the compiled server. */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** Paths that belong to the API, never to the dashboard's client-side routes. */
+const API_PREFIXES = ['/v1/', '/integrations/', '/openapi.json', '/healthz'];
+
+// The page loads only its own scripts and styles; HTML email previews render in sandboxed frames.
+const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+
+/**
+ * Serves the dashboard's files at "/". File names under assets/ carry a content hash, so they are
+ * cached for a year; index.html is revalidated on every load. Returns false when the dashboard
+ * was not built.
+ */
+export async function registerDashboard(app: FastifyInstance): Promise<boolean> {
+  if (!existsSync(`${DASHBOARD_DIR}index.html`)) return false;
+  await app.register(fastifyStatic, {
+    root: DASHBOARD_DIR,
+    prefix: '/',
+    wildcard: false,
+    index: ['index.html'],
+    cacheControl: false,
+    setHeaders(reply, filePath) {
+      if (filePath.includes('/assets/')) {
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
+        reply.header('x-content-type-options', 'nosniff');
+      } else {
+        for (const [name, value] of Object.entries(PAGE_HEADERS)) reply.header(name, value);
+      }
+    },
+  });
+  return true;
+}
+
+/**
+ * Answers a GET for a client-side route (such as /sources/crm/development) with the dashboard's
+ * page, so a reload or a shared link opens that page. Returns false for anything else.
+ */
+export function sendDashboardPage(request: FastifyRequest, reply: FastifyReply): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0] ?? '';
+  if (API_PREFIXES.some((prefix) => path.startsWith(prefix))) return false;
+  if (!(request.headers.accept ?? '').includes('text/html')) return false;
+  void reply.sendFile('index.html');
+  return true;
+}

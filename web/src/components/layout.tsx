@@ -1,0 +1,81 @@
+import { useState, type ReactNode } from 'react';
+import { NavLink, useLocation } from 'react-router';
+import { useDataEnvironment } from '../environment';
+import { useSession } from '../session';
+
+const NAVIGATION: { to: string; label: string }[] = [
+  { to: '/sources', label: 'Sources' },
+  { to: '/events', label: 'Event log' },
+  { to: '/users', label: 'Users' },
+  { to: '/objects', label: 'Objects' },
+  { to: '/tenants', label: 'Tenants' },
+  { to: '/audiences', label: 'Audiences' },
+  { to: '/workflows', label: 'Workflows' },
+  { to: '/messages', label: 'Messages' },
+];
+
+/** Pages whose content depends on the recipient-data environment chosen in the top bar. */
+const DATA_PAGES = ['/users', '/objects', '/tenants', '/audiences', '/messages', '/workflows'];
+
+export function Layout(props: { children: ReactNode }) {
+  const { session, signOut } = useSession();
+  const { environment, setEnvironment } = useDataEnvironment();
+  const location = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const showsEnvironment = DATA_PAGES.some((prefix) => location.pathname.startsWith(prefix));
+
+  return (
+    <div className="layout">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top-bar">
+        <button
+          type="button"
+          className="menu-button secondary"
+          aria-expanded={menuOpen}
+          aria-controls="navigation"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
+        <NavLink to="/sources" className="brand">
+          Inlet
+        </NavLink>
+        <div className="top-bar-end">
+          {showsEnvironment ? (
+            <label className="inline-field">
+              <span>Environment</span>
+              <select value={environment} onChange={(event) => setEnvironment(event.target.value)}>
+                {session.environments.map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          <span className="muted user-name">{session.username}</span>
+          <button type="button" className="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <nav
+        id="navigation"
+        className={`side-nav ${menuOpen ? 'open' : ''}`}
+        aria-label="Main"
+        onClick={() => setMenuOpen(false)}
+      >
+        <ul>
+          {NAVIGATION.map((item) => (
+            <li key={item.to}>
+              <NavLink to={item.to}>{item.label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content" tabIndex={-1}>
+        {props.children}
+      </main>
+    </div>
+  );
+}
