@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: type check, format check, then every test file on SQLite and on
-# a PostgreSQL server this script starts. Extra arguments go to vitest (for example a file).
+# a PostgreSQL server this script starts, with the dashboard's tests in Debian's Chromium.
+# Extra arguments go to vitest (for example a file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,5 @@ npx prettier --check . >/dev/null || {
 }
 
 source scripts/postgres.sh
+source scripts/chromium.sh
 npx vitest run "$@"

@@ -81,6 +81,9 @@ export class Replayer {
         query.where('event_type', '=', filters.event_type!),
       )
       .$if(filters.status !== undefined, (query) => query.where('status', '=', filters.status!))
+      .$if(filters.provider_event_id !== undefined, (query) =>
+        query.where('provider_event_id', '=', filters.provider_event_id!),
+      )
       .$if(filters.since !== undefined, (query) =>
         query.where('received_at', '>=', new Date(filters.since!).toISOString()),
       )

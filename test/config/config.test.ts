@@ -140,6 +140,24 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('short-but-secret-key');
   });
 
+  it('requires dashboard user and password together', () => {
+    const error = configError({ INLET_DASHBOARD_USER: 'ops' });
+
+    expect(error.message).toContain('INLET_DASHBOARD_USER and INLET_DASHBOARD_PASSWORD');
+    const config = loadConfig({
+      INLET_DASHBOARD_USER: 'ops',
+      INLET_DASHBOARD_PASSWORD: 'a long password',
+    });
+    expect(config.dashboardUser).toBe('ops');
+  });
+
+  it('keeps a short dashboard password out of the message', () => {
+    const error = configError({ INLET_DASHBOARD_USER: 'ops', INLET_DASHBOARD_PASSWORD: 'hunter2' });
+
+    expect(error.message).toContain('at least 12 characters');
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it('treats an empty number variable as invalid or default', () => {
     const config = loadConfig({ PORT: '', INLET_WORKER_CONCURRENCY: '' });
 

@@ -47,15 +47,32 @@ describeEachEngine('dashboard API', (engine) => {
     await deliverFixture(url, 'dsync.user.created', SECRET);
     await deliverFixture(url, 'dsync.group.created', SECRET);
     const all = await waitForProcessing(inlet, 'crm');
-    const wanted = all.find((event) => event.event_type === 'dsync.group.created');
+    const groupEvent = all.find((event) => event.event_type === 'dsync.group.created');
 
     const found = await inlet.api(
       'GET',
-      `${ENVIRONMENT}/events?provider_event_id=${wanted.provider_event_id}`,
+      `${ENVIRONMENT}/events?provider_event_id=${groupEvent.provider_event_id}`,
     );
-    expect(found.body.data.map((event: any) => event.id)).toEqual([wanted.id]);
+    expect(found.body.data.map((event: any) => event.id)).toEqual([groupEvent.id]);
     const none = await inlet.api('GET', `${ENVIRONMENT}/events?provider_event_id=event_missing`);
     expect(none.body.data).toEqual([]);
+
+    const replayed = await inlet.api('POST', `${ENVIRONMENT}/events/replay`, {
+      provider_event_id: groupEvent.provider_event_id,
+    });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.data.map((result: any) => result.event_id)).toEqual([groupEvent.id]);
+  });
+
+  it('shows the sample body of an event type', async () => {
+    const inlet = await startTestInlet(engine);
+    const sample = await inlet.api(
+      'GET',
+      '/v1/providers/workos/event-types/dsync.user.created/sample',
+    );
+    expect(sample.status).toBe(200);
+    expect(sample.body.body.event).toBe('dsync.user.created');
+    expect(sample.body.body.data.first_name).toBe('Ifeoma');
   });
 
   it('installs only the chosen default mappings', async () => {

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { startInlet } from '../../src/start.js';
 import { describeEachEngine } from '../support/engines.js';
 import { startTestInlet, type TestInlet } from '../support/inlet.js';
 
@@ -96,14 +97,21 @@ describeEachEngine('dashboard session', (engine) => {
     expect(marked.status).toBe(201);
   });
 
-  it('signs out and ends the session for every process', async () => {
+  it('shares sessions between processes', async () => {
     const inlet = await startTestInlet(engine);
-    const { cookie } = await signIn(inlet, { api_key: inlet.inlet.apiKey });
+    const second = await startInlet(inlet.storage.config);
+    try {
+      const other = { ...inlet, url: second.url };
+      const { cookie } = await signIn(inlet, { api_key: inlet.inlet.apiKey });
+      expect((await browserCall(other, 'GET', '/v1/sources', { cookie })).status).toBe(200);
 
-    const out = await browserCall(inlet, 'DELETE', '/v1/session', { cookie });
-    expect(out.status).toBe(204);
-    expect(out.headers.get('set-cookie')).toMatch(/inlet_session=;.*Max-Age=0/);
-    expect((await browserCall(inlet, 'GET', '/v1/sources', { cookie })).status).toBe(401);
+      const out = await browserCall(other, 'DELETE', '/v1/session', { cookie });
+      expect(out.status).toBe(204);
+      expect(out.headers.get('set-cookie')).toMatch(/inlet_session=;.*Max-Age=0/);
+      expect((await browserCall(inlet, 'GET', '/v1/sources', { cookie })).status).toBe(401);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('rejects an expired session', async () => {

@@ -1,5 +1,12 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useState,
+  type FormEvent,
+  type ReactNode,
+} from 'react';
 import { api, ApiError, SIGNED_OUT_EVENT } from './api';
 import { ErrorMessage, Field, Loading } from './components/ui';
 
@@ -59,7 +66,7 @@ export function SessionGate(props: { children: ReactNode }) {
     return (
       <SignIn
         onSignedIn={(session) => {
-          client.clear();
+          dropCachedData(client);
           client.setQueryData(['session'], session);
         }}
       />
@@ -67,7 +74,7 @@ export function SessionGate(props: { children: ReactNode }) {
   }
   const signOut = async () => {
     await api('DELETE', '/v1/session').catch(() => undefined);
-    client.clear();
+    dropCachedData(client);
     client.setQueryData(['session'], null);
   };
   return (
@@ -75,6 +82,14 @@ export function SessionGate(props: { children: ReactNode }) {
       {props.children}
     </SessionContext.Provider>
   );
+}
+
+/**
+ * Forgets every cached API response except the session itself, whose query the gate observes:
+ * removing that one would leave the gate watching a query that no longer updates.
+ */
+function dropCachedData(client: QueryClient): void {
+  client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
 }
 
 function SignIn(props: { onSignedIn: (session: Session) => void }) {
@@ -107,7 +122,11 @@ function SignIn(props: { onSignedIn: (session: Session) => void }) {
 
   return (
     <main className="sign-in">
-      <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="sign-in-title">
+      <form
+        className="card"
+        onSubmit={(event) => void submit(event)}
+        aria-labelledby="sign-in-title"
+      >
         <h1 id="sign-in-title">Sign in to Inlet</h1>
         {passwordEnabled ? (
           <div className="segmented" role="radiogroup" aria-label="Sign-in method">

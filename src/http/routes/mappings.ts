@@ -42,6 +42,7 @@ const replayFilters = {
   properties: {
     event_type: { type: 'string', maxLength: 255 },
     status: { type: 'string', enum: [...EVENT_STATUSES] },
+    provider_event_id: { type: 'string', maxLength: 255 },
     since: { type: 'string', format: 'date-time' },
     until: { type: 'string', format: 'date-time' },
     limit: { type: 'integer', minimum: 1, maximum: 500 },
@@ -226,7 +227,14 @@ export async function mappingRoutes(app: FastifyInstance, inlet: Inlet): Promise
 
   app.post<{
     Params: EnvParams;
-    Body: { event_type?: string; status?: string; since?: string; until?: string; limit?: number };
+    Body: {
+      event_type?: string;
+      status?: string;
+      provider_event_id?: string;
+      since?: string;
+      until?: string;
+      limit?: number;
+    };
   }>(
     '/sources/:key/environments/:environment/events/replay',
     {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Inlet } from '../../app.js';
-import { InletError } from '../../errors.js';
+import { InletError, notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { getProvider, providerKeys } from '../../providers/registry.js';
 import type { EnvironmentSettingsInput, SourceInput } from '../../sources/source-service.js';
@@ -152,6 +152,23 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
       },
     },
     async (request) => ({ data: getProvider(request.params.provider).defaultMappings }),
+  );
+
+  app.get<{ Params: { provider: string; type: string } }>(
+    '/providers/:provider/event-types/:type/sample',
+    {
+      schema: {
+        summary: 'Show the sample body of one event type',
+        description:
+          'The body that test events send; types without a shipped sample get a minimal envelope.',
+        tags: ['sources'],
+      },
+    },
+    async (request) => {
+      const body = getProvider(request.params.provider).sampleBody(request.params.type);
+      if (body === undefined) throw notFound(`A sample for "${request.params.type}"`);
+      return { event_type: request.params.type, body };
+    },
   );
 
   app.get<{ Params: { provider: string } }>(

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { NavLink, useLocation } from 'react-router';
+import { Link, NavLink, useLocation } from 'react-router';
 import { useDataEnvironment } from '../environment';
 import { useSession } from '../session';
 
@@ -68,7 +68,13 @@ export function Layout(props: { children: ReactNode }) {
         <ul>
           {NAVIGATION.map((item) => (
             <li key={item.to}>
-              <NavLink to={item.to}>{item.label}</NavLink>
+              <Link
+                to={item.to}
+                className={sectionOf(location.pathname) === item.to ? 'active' : undefined}
+                aria-current={sectionOf(location.pathname) === item.to ? 'page' : undefined}
+              >
+                {item.label}
+              </Link>
             </li>
           ))}
         </ul>
@@ -78,4 +84,10 @@ export function Layout(props: { children: ReactNode }) {
       </main>
     </div>
   );
+}
+
+/** Returns the navigation entry a path belongs to; a source's event log counts as the event log. */
+function sectionOf(pathname: string): string | undefined {
+  if (/^\/sources\/[^/]+\/[^/]+\/events(\/|$)/.test(pathname)) return '/events';
+  return NAVIGATION.find((item) => pathname === item.to || pathname.startsWith(`${item.to}/`))?.to;
 }

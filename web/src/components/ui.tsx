@@ -97,7 +97,11 @@ export function CopyButton(props: { value: string; label?: string }) {
   };
   return (
     <button type="button" className="secondary" onClick={() => void copy()}>
-      {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : (props.label ?? 'Copy')}
+      {copied === 'copied'
+        ? 'Copied'
+        : copied === 'failed'
+          ? 'Copy failed'
+          : (props.label ?? 'Copy')}
     </button>
   );
 }

@@ -1,0 +1,1037 @@
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api, ApiError, query, seg, type Page } from '../api';
+import { eventStatusSeries, StackedBarChart } from '../components/chart';
+import {
+  CopyButton,
+  EmptyState,
+  ErrorMessage,
+  Field,
+  Loading,
+  PageHeader,
+  StatusBadge,
+  Switch,
+  Time,
+} from '../components/ui';
+import { MappingsPanel } from './mappings';
+import {
+  providerName,
+  sourceQueryKey,
+  useSource,
+  type Source,
+  type SourceEnvironment,
+} from './sources';
+
+type TabKey = 'setup' | 'event-types' | 'mappings' | 'activity';
+
+const TABS: { key: TabKey; label: string }[] = [
+  { key: 'setup', label: 'Setup' },
+  { key: 'event-types', label: 'Event types' },
+  { key: 'mappings', label: 'Mappings' },
+  { key: 'activity', label: 'Activity' },
+];
+
+interface EventSummary {
+  id: string;
+  provider_event_id: string | null;
+  event_type: string | null;
+  status: string;
+  received_at: string;
+  error: { code: string; message: string } | null;
+}
+
+interface EventDetail extends EventSummary {
+  actions: {
+    action_type: string;
+    status: string;
+    error: { code: string; message: string } | null;
+  }[];
+}
+
+interface Rejection {
+  id: string;
+  received_at: string;
+  reason_code: string;
+  detail: string;
+}
+
+interface CatalogueEventType {
+  type: string;
+  description: string;
+}
+
+interface SeenEventType {
+  event_type: string;
+  count: number;
+  first_received_at: string;
+  last_received_at: string;
+}
+
+type StatsWindow = '24h' | '7d';
+
+interface Stats {
+  window: StatsWindow;
+  bucket_seconds: number;
+  since: string;
+  until: string;
+  statuses: string[];
+  buckets: { start: string; total: number; counts: Record<string, number> }[];
+}
+
+/** Returns the base path of one source environment's API routes. */
+function environmentPath(key: string, environment: string): string {
+  return `/v1/sources/${seg(key)}/environments/${seg(environment)}`;
+}
+
+/** Returns the base path of one source environment's dashboard pages. */
+function environmentPage(key: string, environment: string): string {
+  return `/sources/${seg(key)}/${seg(environment)}`;
+}
+
+function useProviderEventTypes(provider: string) {
+  return useQuery({
+    queryKey: ['provider-event-types', provider],
+    queryFn: () =>
+      api<{ data: CatalogueEventType[] }>('GET', `/v1/providers/${seg(provider)}/event-types`),
+    staleTime: Infinity,
+  });
+}
+
+function useStats(key: string, environment: string, statsWindow: StatsWindow) {
+  return useQuery({
+    queryKey: ['source-stats', key, environment, statsWindow],
+    queryFn: () =>
+      api<Stats>(
+        'GET',
+        `${environmentPath(key, environment)}/stats${query({ window: statsWindow })}`,
+      ),
+    refetchInterval: 30_000,
+  });
+}
+
+/** Replaces one environment of a cached source with the view a settings update returned. */
+function storeEnvironment(client: QueryClient, key: string, view: SourceEnvironment) {
+  client.setQueryData<Source>(sourceQueryKey(key), (source) =>
+    source
+      ? {
+          ...source,
+          environments: source.environments.map((item) =>
+            item.environment === view.environment ? view : item,
+          ),
+        }
+      : source,
+  );
+}
+
+function SourceLoadError(props: { error: unknown; onRetry: () => void }) {
+  if (props.error instanceof ApiError && props.error.status === 404) {
+    return (
+      <EmptyState title="Source not found" action={<Link to="/sources">Go to sources</Link>}>
+        No source has this key. It may have been deleted.
+      </EmptyState>
+    );
+  }
+  return <ErrorMessage error={props.error} onRetry={props.onRetry} />;
+}
+
+/** Opens the first environment of the source, at `/sources/:key`. */
+export function SourceRedirect() {
+  const { key = '' } = useParams();
+  const source = useSource(key);
+  if (source.isPending) return <Loading label="Loading source…" />;
+  if (source.isError)
+    return <SourceLoadError error={source.error} onRetry={() => void source.refetch()} />;
+  const first = source.data.environments[0];
+  if (!first) {
+    return (
+      <EmptyState title="No environments" action={<Link to="/sources">Go to sources</Link>}>
+        This source has no environments. Inlet adds one for each configured environment when the
+        source is saved.
+      </EmptyState>
+    );
+  }
+  return <Navigate to={environmentPage(key, first.environment)} replace />;
+}
+
+export function SourceEnvironmentPage() {
+  const { key = '', environment = '', tab = 'setup' } = useParams();
+  const navigate = useNavigate();
+  const source = useSource(key);
+  const environmentSelectId = useId();
+
+  if (source.isPending) return <Loading label="Loading source…" />;
+  if (source.isError)
+    return <SourceLoadError error={source.error} onRetry={() => void source.refetch()} />;
+
+  const view = source.data.environments.find((item) => item.environment === environment);
+  const selectedTab = TABS.find((item) => item.key === tab);
+  const base = environmentPage(key, environment);
+
+  return (
+    <>
+      <PageHeader
+        title={source.data.name}
+        subtitle={
+          <>
+            {providerName(source.data.provider)} source <code>{source.data.key}</code>
+            {source.data.description ? ` · ${source.data.description}` : null}
+          </>
+        }
+        actions={
+          <div className="inline-field">
+            <label htmlFor={environmentSelectId}>Environment</label>
+            <select
+              id={environmentSelectId}
+              value={view ? environment : ''}
+              onChange={(event) => {
+                const suffix = selectedTab && tab !== 'setup' ? `/${tab}` : '';
+                void navigate(`${environmentPage(key, event.target.value)}${suffix}`);
+              }}
+            >
+              {view ? null : <option value="">Choose…</option>}
+              {source.data.environments.map((item) => (
+                <option key={item.environment} value={item.environment}>
+                  {item.environment}
+                </option>
+              ))}
+            </select>
+          </div>
+        }
+      />
+      <nav className="tabs" aria-label="Source sections">
+        {TABS.map((item) => {
+          const current = item.key === selectedTab?.key;
+          return (
+            <Link
+              key={item.key}
+              to={item.key === 'setup' ? base : `${base}/${item.key}`}
+              className={current ? 'active' : undefined}
+              aria-current={current ? 'page' : undefined}
+            >
+              {item.label}
+            </Link>
+          );
+        })}
+        <Link to={`${base}/events`}>Event log</Link>
+      </nav>
+      {!view ? (
+        <EmptyState title="Environment not found">
+          <p>
+            Source <code>{key}</code> has no environment “{environment}”. Choose one of{' '}
+            {source.data.environments.map((item, index) => (
+              <span key={item.environment}>
+                {index > 0 ? ', ' : null}
+                <Link to={environmentPage(key, item.environment)}>{item.environment}</Link>
+              </span>
+            ))}
+            .
+          </p>
+        </EmptyState>
+      ) : !selectedTab ? (
+        <EmptyState title="Tab not found" action={<Link to={base}>Open the setup tab</Link>}>
+          <p>This source has no tab called “{tab}”.</p>
+        </EmptyState>
+      ) : selectedTab.key === 'setup' ? (
+        <SetupTab source={source.data} view={view} />
+      ) : selectedTab.key === 'event-types' ? (
+        <EventTypesTab source={source.data} view={view} />
+      ) : selectedTab.key === 'mappings' ? (
+        <MappingsPanel
+          sourceKey={source.data.key}
+          environment={view.environment}
+          provider={source.data.provider}
+        />
+      ) : (
+        <ActivityTab source={source.data} view={view} />
+      )}
+    </>
+  );
+}
+
+/* Setup tab */
+
+function SetupTab(props: { source: Source; view: SourceEnvironment }) {
+  return (
+    <div className="source-setup">
+      <StatusCard source={props.source} view={props.view} />
+      <ConnectCard source={props.source} view={props.view} />
+      <SigningSecretCard source={props.source} view={props.view} />
+      <TestEventCard source={props.source} view={props.view} />
+    </div>
+  );
+}
+
+function ConnectCard(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const provider = providerName(source.provider);
+  const url = view.webhook_url;
+  const local = /^https?:\/\/(localhost|127\.|\[::1\])/i.test(url);
+
+  return (
+    <section className="card">
+      <h2>Connect {provider}</h2>
+      <Field
+        label="Webhook URL"
+        hint={
+          local ? (
+            <>
+              {provider} cannot reach a localhost address. Set <code>INLET_PUBLIC_URL</code> to the
+              public address of this server, or forward a tunnel to it, and restart Inlet.
+            </>
+          ) : (
+            `Deliveries to this URL are recorded in the ${view.environment} environment.`
+          )
+        }
+      >
+        {(id, describedBy) => (
+          <div className="webhook-url">
+            <input
+              id={id}
+              readOnly
+              value={url}
+              aria-describedby={describedBy}
+              onFocus={(event) => event.target.select()}
+            />
+            <CopyButton value={url} />
+          </div>
+        )}
+      </Field>
+      {source.provider === 'workos' ? (
+        <ol className="steps">
+          <li>
+            In the WorkOS dashboard, switch to the environment that should send to{' '}
+            <strong>{view.environment}</strong>, open <strong>Webhooks</strong> and choose{' '}
+            <strong>Create webhook</strong>.
+          </li>
+          <li>Paste the webhook URL above as the endpoint.</li>
+          <li>
+            Choose the events to send. The Event types tab lists them; types without mappings are
+            recorded but run no actions.
+          </li>
+          <li>
+            Create the webhook, copy its signing secret and paste it under{' '}
+            <strong>Signing secret</strong> below.
+          </li>
+          <li>
+            Send a test event from WorkOS, or with <strong>Send test event</strong> below. The
+            Status card shows it when it arrives.
+          </li>
+        </ol>
+      ) : (
+        <p className="muted">
+          Register the webhook URL with {provider} and save its signing secret below.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function StatusCard(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const path = environmentPath(source.key, view.environment);
+  const base = environmentPage(source.key, view.environment);
+  // Polls every 5 seconds until the first event arrives, then every 30 seconds.
+  const latest = useQuery({
+    queryKey: ['source-latest-event', source.key, view.environment],
+    queryFn: () => api<Page<EventSummary>>('GET', `${path}/events${query({ limit: 1 })}`),
+    refetchInterval: (current) => (current.state.data?.data.length ? 30_000 : 5_000),
+  });
+  const waiting = latest.data !== undefined && latest.data.data.length === 0;
+  const rejections = useQuery({
+    queryKey: ['source-latest-rejection', source.key, view.environment],
+    queryFn: () => api<Page<Rejection>>('GET', `${path}/rejections${query({ limit: 1 })}`),
+    refetchInterval: waiting ? 5_000 : 30_000,
+  });
+  const stats = useStats(source.key, view.environment, '24h');
+
+  const event = latest.data?.data[0];
+  const rejection = rejections.data?.data[0];
+  const rejectionIsNewer =
+    rejection !== undefined && (event === undefined || rejection.received_at > event.received_at);
+  const total = stats.data?.buckets.reduce((sum, bucket) => sum + bucket.total, 0);
+
+  return (
+    <section className="card">
+      <h2>Status</h2>
+      <dl className="facts">
+        <dt>Events in the last 24 hours</dt>
+        <dd>
+          {total !== undefined ? (
+            total.toLocaleString()
+          ) : stats.isError ? (
+            <span className="muted" title={stats.error.message}>
+              unavailable
+            </span>
+          ) : (
+            <span className="muted">…</span>
+          )}
+        </dd>
+        <dt>Last event</dt>
+        <dd>
+          {event ? (
+            <span className="source-last-event">
+              <Link to={`${base}/events/${seg(event.id)}`}>
+                {event.event_type ?? 'unreadable delivery'}
+              </Link>{' '}
+              <StatusBadge status={event.status} /> <Time value={event.received_at} />
+            </span>
+          ) : latest.isPending ? (
+            <span className="muted">…</span>
+          ) : (
+            <span className="muted">none yet</span>
+          )}
+        </dd>
+      </dl>
+      <ErrorMessage error={latest.error} onRetry={() => void latest.refetch()} />
+      {waiting ? (
+        <div className="source-waiting" role="status">
+          <span className="spinner" aria-hidden="true" />
+          <div>
+            <strong>Waiting for the first event…</strong>
+            <p className="hint">
+              Follow the steps below, then send a test event. This card checks for new events every
+              5 seconds.
+            </p>
+          </div>
+        </div>
+      ) : null}
+      {rejectionIsNewer && rejection ? (
+        <div className="source-warning" role="alert">
+          <strong>
+            The latest delivery was rejected <Time value={rejection.received_at} />.
+          </strong>{' '}
+          {rejection.detail} <code className="error-code">{rejection.reason_code}</code>
+          <p className="hint">
+            {view.signing_secrets.length === 0
+              ? `Save the signing secret of the ${providerName(source.provider)} webhook below.`
+              : `Check that the signing secret below matches the one ${providerName(source.provider)} shows for this webhook.`}
+          </p>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+/** Grace periods offered for the replaced secret. `none` revokes it at once. */
+const GRACE_PERIODS: { value: string; label: string; seconds: number | null }[] = [
+  { value: 'none', label: 'None: revoke the previous secret now', seconds: null },
+  { value: '1h', label: '1 hour', seconds: 3600 },
+  { value: '24h', label: '24 hours', seconds: 86400 },
+  { value: '7d', label: '7 days', seconds: 7 * 86400 },
+];
+/** The server accepts signing secrets of 8 to 512 characters. */
+const SECRET_MIN_LENGTH = 8;
+const SECRET_MAX_LENGTH = 512;
+
+function SigningSecretCard(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const client = useQueryClient();
+  const [secret, setSecret] = useState('');
+  const [grace, setGrace] = useState('24h');
+  const [problem, setProblem] = useState<string | undefined>();
+  const [saved, setSaved] = useState(false);
+
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      api<SourceEnvironment>('PUT', environmentPath(source.key, view.environment), body),
+    onSuccess: (updated) => {
+      storeEnvironment(client, source.key, updated);
+      setSecret('');
+      setSaved(true);
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const value = secret.trim();
+    if (value === '') return setProblem('Enter the signing secret.');
+    if (value.length < SECRET_MIN_LENGTH)
+      return setProblem(`A signing secret has at least ${SECRET_MIN_LENGTH} characters.`);
+    setProblem(undefined);
+    const seconds = GRACE_PERIODS.find((item) => item.value === grace)?.seconds ?? null;
+    save.mutate(
+      seconds === null
+        ? { signing_secret: value, revoke_previous_secrets: true }
+        : { signing_secret: value, secret_grace_seconds: seconds },
+    );
+  };
+
+  return (
+    <section className="card">
+      <h2>Signing secret</h2>
+      <p className="hint">
+        Inlet accepts a delivery only when its signature matches an active secret. Secrets are
+        write-only: the dashboard shows their last characters.
+      </p>
+      {view.signing_secrets.length === 0 ? (
+        <p className="source-warning">
+          No signing secret yet, so every delivery to this environment is rejected. Paste the secret
+          of the {providerName(source.provider)} webhook below.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label="Active secrets">
+            <thead>
+              <tr>
+                <th scope="col">Secret</th>
+                <th scope="col">Added</th>
+                <th scope="col">Valid until</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.signing_secrets.map((item) => (
+                <tr key={item.id}>
+                  <td>
+                    <code>{item.hint}</code>
+                  </td>
+                  <td>
+                    <Time value={item.created_at} />
+                  </td>
+                  <td>
+                    {item.expires_at ? (
+                      <>
+                        <Time value={item.expires_at} />{' '}
+                        <span className="muted">(grace period of a replaced secret)</span>
+                      </>
+                    ) : (
+                      <span className="muted">no end (current secret)</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form onSubmit={submit} noValidate className="source-secret-form">
+        <Field
+          label="Signing secret"
+          hint="Copied from the webhook in the provider's dashboard. Saving it makes it the current secret."
+          error={problem}
+        >
+          {(id, describedBy) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              spellCheck={false}
+              maxLength={SECRET_MAX_LENGTH}
+              value={secret}
+              aria-describedby={describedBy}
+              aria-invalid={problem !== undefined}
+              onChange={(event) => {
+                setSecret(event.target.value);
+                setSaved(false);
+              }}
+            />
+          )}
+        </Field>
+        <Field
+          label="Grace period for the previous secret"
+          hint="How long deliveries signed with the secret you replace are still accepted, while the provider switches over."
+        >
+          {(id, describedBy) => (
+            <select
+              id={id}
+              value={grace}
+              aria-describedby={describedBy}
+              onChange={(event) => setGrace(event.target.value)}
+            >
+              {GRACE_PERIODS.map((item) => (
+                <option key={item.value} value={item.value}>
+                  {item.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ErrorMessage error={save.error} />
+        {saved ? (
+          <div className="notice" role="status">
+            Signing secret saved
+          </div>
+        ) : null}
+        <button type="submit" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save signing secret'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+interface TestEventResult {
+  id: string;
+  status: string;
+  duplicate: boolean;
+}
+
+/** Event statuses after which the processing of an event does not change on its own. */
+const FINAL_STATUSES = ['processed', 'partially_failed', 'failed', 'skipped', 'ignored', 'invalid'];
+
+function TestEventCard(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const client = useQueryClient();
+  const catalogue = useProviderEventTypes(source.provider);
+  const [chosen, setChosen] = useState<string | undefined>();
+  const types = catalogue.data?.data ?? [];
+  const eventType =
+    chosen ??
+    types.find((item) => item.type === 'dsync.user.created')?.type ??
+    types[0]?.type ??
+    '';
+  const path = environmentPath(source.key, view.environment);
+  const hasSecret = view.signing_secrets.length > 0;
+  const needsSecretId = useId();
+
+  const send = useMutation({
+    mutationFn: (type: string) =>
+      api<TestEventResult>('POST', `${path}/test-events`, { event_type: type }),
+    onSuccess: () => {
+      void client.invalidateQueries({
+        queryKey: ['source-latest-event', source.key, view.environment],
+      });
+      void client.invalidateQueries({ queryKey: ['source-stats', source.key, view.environment] });
+      void client.invalidateQueries({
+        queryKey: ['seen-event-types', source.key, view.environment],
+      });
+    },
+  });
+  const sent = send.data;
+
+  // Follows the test event until its processing ends, so the result shows the final status. The
+  // polling stops after 30 requests, because a stopped worker leaves the event "received".
+  const progress = useQuery({
+    queryKey: ['source-test-event', source.key, view.environment, sent?.id],
+    queryFn: () => api<EventDetail>('GET', `${path}/events/${seg(sent!.id)}`),
+    enabled: sent !== undefined && !sent.duplicate,
+    refetchInterval: (current) => {
+      const status = current.state.data?.status;
+      if (status !== undefined && FINAL_STATUSES.includes(status)) return false;
+      return current.state.dataUpdateCount < 30 ? 1000 : false;
+    },
+  });
+
+  return (
+    <section className="card">
+      <h2>Send test event</h2>
+      <p className="hint">
+        Inlet signs a sample {providerName(source.provider)} event with the current signing secret
+        and sends it through the same checks, mappings and actions as a real delivery.
+      </p>
+      {catalogue.isPending ? <Loading label="Loading event types…" /> : null}
+      <ErrorMessage error={catalogue.error} onRetry={() => void catalogue.refetch()} />
+      <form
+        className="toolbar"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (eventType !== '') send.mutate(eventType);
+        }}
+      >
+        <Field label="Event type">
+          {(id) => (
+            <select
+              id={id}
+              value={eventType}
+              disabled={types.length === 0}
+              onChange={(event) => setChosen(event.target.value)}
+            >
+              {types.map((item) => (
+                <option key={item.type} value={item.type}>
+                  {item.type}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <button
+          type="submit"
+          disabled={!hasSecret || eventType === '' || send.isPending}
+          aria-describedby={hasSecret ? undefined : needsSecretId}
+        >
+          {send.isPending ? 'Sending…' : 'Send test event'}
+        </button>
+      </form>
+      {hasSecret ? null : (
+        <p id={needsSecretId} className="hint">
+          Save a signing secret first: the test event is signed with it.
+        </p>
+      )}
+      <ErrorMessage error={send.error} />
+      {sent ? (
+        <TestEventOutcome
+          sent={sent}
+          detail={progress.data}
+          eventPath={`${environmentPage(source.key, view.environment)}/events/${seg(sent.id)}`}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function TestEventOutcome(props: {
+  sent: TestEventResult;
+  detail: EventDetail | undefined;
+  eventPath: string;
+}) {
+  const { sent, detail } = props;
+  const status = detail?.status ?? sent.status;
+  const problems = [
+    ...(detail?.error ? [{ label: 'Event', error: detail.error }] : []),
+    ...(detail?.actions ?? []).flatMap((action) =>
+      action.error ? [{ label: action.action_type, error: action.error }] : [],
+    ),
+  ];
+  const failed = status === 'failed' || status === 'partially_failed' || status === 'invalid';
+  return (
+    <div className={`source-test-result ${failed ? 'source-warning' : 'notice'}`} role="status">
+      {sent.duplicate ? 'The test event was a duplicate of ' : 'Test event recorded as '}
+      <Link to={props.eventPath}>{sent.id}</Link>{' '}
+      {status !== 'duplicate' ? <StatusBadge status={status} /> : null}
+      {problems.length > 0 ? (
+        <ul className="source-test-problems">
+          {problems.map((problem, index) => (
+            <li key={index}>
+              {problem.label}: {problem.error.message} <code>{problem.error.code}</code>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/* Event types tab */
+
+type EventTypeFilter = 'all' | 'received' | 'disabled';
+
+interface EventTypeRow {
+  type: string;
+  description: string | null;
+  count: number;
+  lastReceivedAt: string | null;
+  enabled: boolean;
+}
+
+function EventTypesTab(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const client = useQueryClient();
+  const path = environmentPath(source.key, view.environment);
+  const catalogue = useProviderEventTypes(source.provider);
+  const seen = useQuery({
+    queryKey: ['seen-event-types', source.key, view.environment],
+    queryFn: () => api<{ data: SeenEventType[] }>('GET', `${path}/event-types`),
+  });
+  const [search, setSearch] = useState('');
+  const [show, setShow] = useState<EventTypeFilter>('all');
+
+  const toggle = useMutation({
+    mutationFn: (change: { type: string; enabled: boolean }) =>
+      api<SourceEnvironment>(
+        'PUT',
+        path,
+        change.enabled
+          ? { enabled_event_types: [change.type] }
+          : { disabled_event_types: [change.type] },
+      ),
+    onSuccess: (updated) => storeEnvironment(client, source.key, updated),
+    onSettled: () => void client.invalidateQueries({ queryKey: sourceQueryKey(source.key) }),
+  });
+
+  if (catalogue.isPending || seen.isPending) return <Loading label="Loading event types…" />;
+  if (catalogue.isError)
+    return <ErrorMessage error={catalogue.error} onRetry={() => void catalogue.refetch()} />;
+  if (seen.isError) return <ErrorMessage error={seen.error} onRetry={() => void seen.refetch()} />;
+
+  const rows = mergeEventTypes(catalogue.data.data, seen.data.data, view.disabled_event_types);
+  const needle = search.trim().toLowerCase();
+  const visible = rows.filter(
+    (row) =>
+      (show === 'all' ||
+        (show === 'received' && row.count > 0) ||
+        (show === 'disabled' && !row.enabled)) &&
+      (needle === '' ||
+        row.type.toLowerCase().includes(needle) ||
+        (row.description ?? '').toLowerCase().includes(needle)),
+  );
+  const receivedCount = rows.filter((row) => row.count > 0).length;
+  const disabledCount = rows.filter((row) => !row.enabled).length;
+  const pendingType = toggle.isPending ? toggle.variables.type : undefined;
+
+  return (
+    <>
+      <p className="muted">
+        Every event type {providerName(source.provider)} can send, with what this environment
+        received. A switched-off type is still recorded in the event log, with status{' '}
+        <StatusBadge status="skipped" />, and runs no actions.
+      </p>
+      <div className="toolbar">
+        <Field label="Filter event types">
+          {(id) => (
+            <input
+              id={id}
+              type="search"
+              placeholder="dsync.user"
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Show">
+          {(id) => (
+            <select
+              id={id}
+              value={show}
+              onChange={(event) => setShow(event.target.value as EventTypeFilter)}
+            >
+              <option value="all">All ({rows.length})</option>
+              <option value="received">Received ({receivedCount})</option>
+              <option value="disabled">Switched off ({disabledCount})</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <ErrorMessage error={toggle.error} />
+      {visible.length === 0 ? (
+        <EmptyState title="No event types match">
+          {show === 'received' && receivedCount === 0
+            ? 'This environment has not received any event yet. Send a test event from the Setup tab.'
+            : show === 'disabled' && disabledCount === 0
+              ? 'Every event type is switched on.'
+              : 'Change the filter text or choose “All”.'}
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label="Event types" className="source-event-types">
+            <thead>
+              <tr>
+                <th scope="col">Event type</th>
+                <th scope="col" className="source-wide-only">
+                  Description
+                </th>
+                <th scope="col" className="source-count">
+                  Received
+                </th>
+                <th scope="col" className="source-wide-only">
+                  Last received
+                </th>
+                <th scope="col">Enabled</th>
+              </tr>
+            </thead>
+            <tbody>
+              {visible.map((row) => (
+                <tr key={row.type} className={row.enabled ? undefined : 'source-disabled-row'}>
+                  <td>
+                    <code>{breakAtSeparators(row.type)}</code>
+                    <div className="source-narrow-only muted">
+                      <EventTypeDescription description={row.description} />
+                    </div>
+                  </td>
+                  <td className="source-wide-only">
+                    <EventTypeDescription description={row.description} />
+                  </td>
+                  <td className="source-count">{row.count.toLocaleString()}</td>
+                  <td className="source-wide-only">
+                    {row.lastReceivedAt ? <Time value={row.lastReceivedAt} /> : '–'}
+                  </td>
+                  <td>
+                    <Switch
+                      label={`Enable ${row.type}`}
+                      hideLabel
+                      checked={pendingType === row.type ? toggle.variables!.enabled : row.enabled}
+                      disabled={pendingType === row.type}
+                      onChange={(enabled) => toggle.mutate({ type: row.type, enabled })}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function EventTypeDescription(props: { description: string | null }) {
+  if (props.description !== null) return <>{props.description}</>;
+  return (
+    <span className="muted">
+      Not in the provider's catalogue. Events of this type are recorded as ignored while the type is
+      switched on.
+    </span>
+  );
+}
+
+/** Lets a long event type name wrap after its dots and underscores, not inside a word. */
+function breakAtSeparators(type: string) {
+  return type.split(/(?<=[._])/).map((part, index) => (
+    <span key={index}>
+      {index > 0 ? <wbr /> : null}
+      {part}
+    </span>
+  ));
+}
+
+/**
+ * Joins the provider's catalogue with the types this environment received. Received types come
+ * first, most recent first, then the rest in catalogue order. Received types missing from the
+ * catalogue are kept, because the provider may have added them since.
+ */
+function mergeEventTypes(
+  catalogue: CatalogueEventType[],
+  seen: SeenEventType[],
+  disabled: string[],
+): EventTypeRow[] {
+  const seenByType = new Map(seen.map((item) => [item.event_type, item]));
+  const disabledTypes = new Set(disabled);
+  const known = new Set(catalogue.map((item) => item.type));
+  const row = (type: string, description: string | null): EventTypeRow => ({
+    type,
+    description,
+    count: seenByType.get(type)?.count ?? 0,
+    lastReceivedAt: seenByType.get(type)?.last_received_at ?? null,
+    enabled: !disabledTypes.has(type),
+  });
+  const rows = [
+    ...catalogue.map((item) => row(item.type, item.description)),
+    ...seen.filter((item) => !known.has(item.event_type)).map((item) => row(item.event_type, null)),
+    // A type switched off before it was received or catalogued still needs its switch.
+    ...disabled
+      .filter((type) => !known.has(type) && !seenByType.has(type))
+      .map((type) => row(type, null)),
+  ];
+  const received = rows
+    .filter((item) => item.lastReceivedAt !== null)
+    .sort((a, b) => (b.lastReceivedAt ?? '').localeCompare(a.lastReceivedAt ?? ''));
+  return [...received, ...rows.filter((item) => item.lastReceivedAt === null)];
+}
+
+/* Activity tab */
+
+const WINDOWS: { value: StatsWindow; label: string }[] = [
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+];
+
+function ActivityTab(props: { source: Source; view: SourceEnvironment }) {
+  const { source, view } = props;
+  const [params, setParams] = useSearchParams();
+  const statsWindow: StatsWindow = params.get('window') === '7d' ? '7d' : '24h';
+  const windowLabel = WINDOWS.find((item) => item.value === statsWindow)!.label;
+  const stats = useStats(source.key, view.environment, statsWindow);
+
+  return (
+    <>
+      <div className="toolbar source-window" role="group" aria-label="Time window">
+        {WINDOWS.map((item) => (
+          <button
+            key={item.value}
+            type="button"
+            className={item.value === statsWindow ? undefined : 'secondary'}
+            aria-pressed={item.value === statsWindow}
+            onClick={() => setParams(item.value === '24h' ? {} : { window: item.value })}
+          >
+            {item.label}
+          </button>
+        ))}
+        <span className="muted">Events per hour by status, refreshed every 30 seconds.</span>
+      </div>
+      {stats.isPending ? <Loading label="Loading activity…" /> : null}
+      <ErrorMessage error={stats.error} onRetry={() => void stats.refetch()} />
+      {stats.data ? (
+        <ActivityChart
+          stats={stats.data}
+          windowLabel={windowLabel}
+          setupPath={environmentPage(source.key, view.environment)}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function ActivityChart(props: { stats: Stats; windowLabel: string; setupPath: string }) {
+  const { stats } = props;
+  const totals = new Map<string, number>();
+  for (const bucket of stats.buckets) {
+    for (const [status, count] of Object.entries(bucket.counts)) {
+      totals.set(status, (totals.get(status) ?? 0) + count);
+    }
+  }
+  const total = stats.buckets.reduce((sum, bucket) => sum + bucket.total, 0);
+  const lowerLabel = props.windowLabel.toLowerCase();
+
+  if (total === 0) {
+    return (
+      <EmptyState
+        title={`No events in the ${lowerLabel}`}
+        action={<Link to={props.setupPath}>Open the setup tab</Link>}
+      >
+        Events appear here once the provider delivers them. The setup tab shows the webhook URL and
+        can send a test event.
+      </EmptyState>
+    );
+  }
+
+  // Only statuses that occur in the window get a series, so the legend matches the totals table.
+  const statuses = [...new Set([...stats.statuses, ...totals.keys()])].filter(
+    (status) => (totals.get(status) ?? 0) > 0,
+  );
+  const series = eventStatusSeries(statuses);
+  return (
+    <section className="card" aria-labelledby="activity-title">
+      <h2 id="activity-title">
+        {total.toLocaleString()} {total === 1 ? 'event' : 'events'} in the {lowerLabel}
+      </h2>
+      <StackedBarChart
+        buckets={stats.buckets}
+        series={series}
+        bucketSeconds={stats.bucket_seconds}
+        summary={`Events per hour in the ${lowerLabel}: ${total.toLocaleString()} in total, ${series
+          .map((item) => `${totals.get(item.key)} ${item.label}`)
+          .join(', ')}.`}
+      />
+      <div className="table-wrap source-totals">
+        <table aria-label="Events per status">
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col" className="source-count">
+                Events
+              </th>
+              <th scope="col" className="source-count">
+                Share
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {series.map((item) => {
+              const count = totals.get(item.key) ?? 0;
+              return (
+                <tr key={item.key}>
+                  <td>
+                    <StatusBadge status={item.key} />
+                  </td>
+                  <td className="source-count">{count.toLocaleString()}</td>
+                  <td className="source-count">{formatShare(count, total)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              <td className="source-count">{total.toLocaleString()}</td>
+              <td className="source-count">100%</td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function formatShare(count: number, total: number): string {
+  const share = (count / total) * 100;
+  return share > 0 && share < 1 ? '<1%' : `${Math.round(share)}%`;
+}
