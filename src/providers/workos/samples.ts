@@ -9,14 +9,16 @@ let cache: Map<string, Record<string, unknown>> | undefined;
 /** Sample WorkOS deliveries shipped in fixtures/workos, keyed by event type. */
 export function workosSamples(): Map<string, Record<string, unknown>> {
   if (cache === undefined) {
-    cache = new Map();
+    // Filled before it is cached, so a failed read is retried by the next call.
+    const samples = new Map<string, Record<string, unknown>>();
     for (const file of fs.readdirSync(SAMPLES_DIR).filter((name) => name.endsWith('.json'))) {
       const body = JSON.parse(fs.readFileSync(SAMPLES_DIR + file, 'utf8')) as Record<
         string,
         unknown
       >;
-      cache.set(String(body.event), body);
+      samples.set(String(body.event), body);
     }
+    cache = samples;
   }
   return cache;
 }

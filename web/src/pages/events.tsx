@@ -236,7 +236,8 @@ export function EventLogIndexPage() {
       </form>
       {source?.last_event_at ? (
         <p className="muted">
-          {source.name} received {source.events_24h ?? 0} events in the last 24 hours. The latest
+          {source.name} received {source.events_24h ?? 0}{' '}
+          {(source.events_24h ?? 0) === 1 ? 'event' : 'events'} in the last 24 hours. The latest
           arrived <Time value={source.last_event_at} />.
         </p>
       ) : source?.last_event_at === null ? (

@@ -629,7 +629,7 @@ function MappingEditor(props: {
   const trimmedType = eventType.trim();
   const catalogueEntry = catalogue.data?.data.find((type) => type.type === trimmedType);
 
-  const samples = useSamples(props.sourceKey, props.environment, trimmedType);
+  const samples = useSamples(props.sourceKey, props.environment, props.provider, trimmedType);
   const [previewChoice, setPreviewChoice] = useState<string>('');
   const [pastedText, setPastedText] = useState('');
   const pasted = useMemo(() => {
@@ -1003,14 +1003,22 @@ interface Samples {
   eventsError: unknown;
   /** False while the typed event type is newer than the one the lists were loaded for. */
   settled: boolean;
-  /** A body of this event type: the recorded sample, else the latest stored event's body. */
+  /**
+   * A body of this event type: the recorded sample, else the latest stored event's body, else
+   * the provider's shipped sample.
+   */
   sample: unknown;
 }
 
 const PREVIEW_EVENTS = 20;
 
 /** Loads what the editor needs to suggest paths and preview: recent events and a sample body. */
-function useSamples(sourceKey: string, environment: string, eventType: string): Samples {
+function useSamples(
+  sourceKey: string,
+  environment: string,
+  provider: string,
+  eventType: string,
+): Samples {
   const envPath = environmentPath(sourceKey, environment);
   const settledType = useDebounced(eventType, 300);
   const seen = useQuery({
@@ -1033,7 +1041,24 @@ function useSamples(sourceKey: string, environment: string, eventType: string): 
     queryFn: () => api<{ body: unknown }>('GET', `${envPath}/events/${seg(latestId ?? '')}`),
     enabled: latestId !== undefined && (recorded === null || recorded === undefined),
   });
-  const sample = recorded ?? latest.data?.body ?? undefined;
+  const stored = recorded ?? latest.data?.body ?? undefined;
+  // With nothing received of this type yet, the provider's shipped sample still gives paths.
+  const shipped = useQuery({
+    queryKey: ['provider-sample', provider, settledType],
+    queryFn: () =>
+      api<{ body: unknown }>(
+        'GET',
+        `/v1/providers/${seg(provider)}/event-types/${seg(settledType)}/sample`,
+      ),
+    enabled:
+      settledType !== '' &&
+      seen.isSuccess &&
+      recent.isSuccess &&
+      recent.data.data.length === 0 &&
+      (recorded === null || recorded === undefined),
+    retry: false,
+  });
+  const sample = stored ?? shipped.data?.body ?? undefined;
   return {
     events: settledType === '' ? [] : (recent.data?.data ?? []),
     eventsLoading: settledType !== '' && recent.isPending,
@@ -1079,7 +1104,7 @@ function PreviewTargetPicker(props: {
         <p className="muted">
           No event of type <code>{props.eventType}</code> is stored in this environment yet.{' '}
           {samples.sample !== undefined
-            ? 'You can preview against the recorded sample payload of this type, or paste one.'
+            ? 'You can preview against a sample payload of this type, or paste one.'
             : 'Send a test event from the setup tab of this environment, or paste a payload below.'}
         </p>
       ) : null}
@@ -1102,7 +1127,7 @@ function PreviewTargetPicker(props: {
               </option>
             ))}
             {samples.events.length === 0 && samples.sample !== undefined ? (
-              <option value="sample">The recorded sample payload of this type</option>
+              <option value="sample">A sample payload of this type</option>
             ) : null}
             <option value="pasted">A payload I paste</option>
           </select>
