@@ -29,6 +29,8 @@ export const SIGNED_OUT_EVENT = 'inlet:signed-out';
 export interface RequestOptions {
   /** Recipient-data environment, sent as the `Inlet-Environment` header. */
   environment?: string;
+  /** Further request headers, such as `Idempotency-Key`. */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -42,6 +44,7 @@ export async function api<T>(
   const headers: Record<string, string> = { 'x-inlet-csrf': '1', accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.environment) headers['inlet-environment'] = options.environment;
+  Object.assign(headers, options.headers);
 
   let response: Response;
   try {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
 
 /** Title row of a page, with optional actions on the right. */
@@ -182,9 +182,19 @@ export function Tabs<T extends string>(props: {
   onSelect: (key: T) => void;
   label: string;
 }) {
-  const select = (index: number) => {
-    const tab = props.tabs[(index + props.tabs.length) % props.tabs.length];
-    if (tab) props.onSelect(tab.key);
+  // Arrow keys, Home and End select another tab and move focus to it, as tab lists usually do.
+  const select = (index: number, from: HTMLElement) => {
+    const wrapped = (index + props.tabs.length) % props.tabs.length;
+    const tab = props.tabs[wrapped];
+    if (tab === undefined) return;
+    props.onSelect(tab.key);
+    from.parentElement?.querySelectorAll<HTMLElement>('[role="tab"]')[wrapped]?.focus();
+  };
+  const keyTargets: Record<string, (index: number) => number> = {
+    ArrowRight: (index) => index + 1,
+    ArrowLeft: (index) => index - 1,
+    Home: () => 0,
+    End: () => props.tabs.length - 1,
   };
   return (
     <div className="tabs" role="tablist" aria-label={props.label}>
@@ -198,13 +208,62 @@ export function Tabs<T extends string>(props: {
           tabIndex={tab.key === props.selected ? 0 : -1}
           onClick={() => props.onSelect(tab.key)}
           onKeyDown={(event) => {
-            if (event.key === 'ArrowRight') select(index + 1);
-            if (event.key === 'ArrowLeft') select(index - 1);
+            const target = keyTargets[event.key];
+            if (target === undefined) return;
+            event.preventDefault();
+            select(target(index), event.currentTarget);
           }}
         >
           {tab.label}
         </button>
       ))}
     </div>
+  );
+}
+
+/**
+ * Shows a modal dialog on the native <dialog> element, which keeps focus inside it and closes on
+ * Escape. Focus moves to the element marked `data-autofocus` (else the first control), and back
+ * to the control that opened the dialog when it closes.
+ */
+export function Dialog(props: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog === null) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    return () => {
+      dialog.close();
+      opener?.focus();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      className={`dialog ${props.wide ? 'wide' : ''}`}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onClose();
+      }}
+    >
+      <div className="dialog-header">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" className="secondary" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      {props.children}
+    </dialog>
   );
 }

@@ -1,17 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-  type FormEvent,
-  type MouseEvent,
-  type ReactNode,
-} from 'react';
+import { useEffect, useMemo, useState, type FormEvent, type MouseEvent } from 'react';
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, query, seg, type Page } from '../api';
 import {
+  Dialog,
   EmptyState,
   ErrorMessage,
   Field,
@@ -89,53 +81,6 @@ export function eventLogUrl(sourceKey: string, environment: string, eventId?: st
 /** Router state that an event link carries, so the detail page can return to the same filters. */
 export interface EventLinkState {
   logSearch?: string;
-}
-
-/**
- * Shows a modal dialog on the native <dialog> element, which keeps focus inside it and closes on
- * Escape. Focus moves to the element marked `data-autofocus` (else the first control), and back
- * to the control that opened the dialog when it closes.
- */
-export function Dialog(props: {
-  title: string;
-  onClose: () => void;
-  children: ReactNode;
-  wide?: boolean;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog === null) return;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
-    return () => {
-      dialog.close();
-      opener?.focus();
-    };
-  }, []);
-
-  return (
-    <dialog
-      ref={ref}
-      className={`dialog ${props.wide ? 'wide' : ''}`}
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        props.onClose();
-      }}
-    >
-      <div className="dialog-header">
-        <h2 id={titleId}>{props.title}</h2>
-        <button type="button" className="secondary" aria-label="Close" onClick={props.onClose}>
-          ×
-        </button>
-      </div>
-      {props.children}
-    </dialog>
-  );
 }
 
 /** Lists the source environments and opens the event log of the one picked. */

@@ -2,8 +2,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError, query, seg, type Page } from '../api';
 import { collectPaths, PathField, type PathSuggestion } from '../components/path-field';
-import { EmptyState, ErrorMessage, Field, Loading, StatusBadge, Switch } from '../components/ui';
-import { Dialog, environmentPath, type EventSummary, type SeenEventType } from './events';
+import {
+  Dialog,
+  EmptyState,
+  ErrorMessage,
+  Field,
+  Loading,
+  StatusBadge,
+  Switch,
+} from '../components/ui';
+import { environmentPath, type EventSummary, type SeenEventType } from './events';
 
 /** A mapping as the API returns it: run `action_type` when an event of `event_type` arrives. */
 interface MappingView {

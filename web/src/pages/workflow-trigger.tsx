@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { api, ApiError, seg, SIGNED_OUT_EVENT } from '../api';
+import { api, seg } from '../api';
 import { ErrorMessage, Field } from '../components/ui';
 import { userPath } from './data-shared';
 import { messagesLink } from './messages';
@@ -34,49 +34,14 @@ function splitIds(text: string): string[] {
   ];
 }
 
-/**
- * Sends a trigger. A request with an Idempotency-Key goes through `fetch` here, with the headers
- * and error handling of `api()`, because `api()` accepts no extra headers.
- */
-// NOTE: this copies part of api(); remove the copy once api() accepts extra request headers.
-async function sendTrigger(
-  key: string,
-  environment: string,
-  input: TriggerInput,
-): Promise<TriggerResponse> {
-  const path = `/v1/workflows/${seg(key)}/trigger`;
-  if (input.idempotencyKey === '') {
-    return api<TriggerResponse>('POST', path, input.body, { environment });
-  }
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        'x-inlet-csrf': '1',
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'inlet-environment': environment,
-        'idempotency-key': input.idempotencyKey,
-      },
-      body: JSON.stringify(input.body),
-    });
-  } catch {
-    throw new ApiError(0, 'network_error', 'The server could not be reached. Is Inlet running?');
-  }
-  const parsed = (await response.json().catch(() => undefined)) as unknown;
-  if (!response.ok) {
-    if (response.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
-    const error = (parsed ?? {}) as { code?: string; message?: string; details?: unknown };
-    throw new ApiError(
-      response.status,
-      error.code ?? `http_${response.status}`,
-      error.message ?? `The server returned ${response.status} ${response.statusText}.`,
-      error.details,
-    );
-  }
-  return parsed as TriggerResponse;
+/** Sends a trigger; a non-empty idempotency key goes in the `Idempotency-Key` header. */
+function sendTrigger(key: string, environment: string, input: TriggerInput) {
+  return api<TriggerResponse>('POST', `/v1/workflows/${seg(key)}/trigger`, input.body, {
+    environment,
+    ...(input.idempotencyKey === ''
+      ? {}
+      : { headers: { 'idempotency-key': input.idempotencyKey } }),
+  });
 }
 
 /** Renders the "Test trigger" form, which starts one run per recipient and links to what it created. */
