@@ -64,6 +64,23 @@ export const SETTINGS = {
       message: 'must be at least 12 characters long',
     }),
   },
+  trustProxy: {
+    env: 'INLET_TRUST_PROXY',
+    default: '',
+    unit: 'empty, true, a hop count, or comma-separated addresses and CIDR ranges',
+    description:
+      'Reverse proxies whose X-Forwarded-For is believed, so that sign-in limits apply per client rather than per proxy. Empty trusts none.',
+    schema: z.string().transform((value): boolean | number | string[] => {
+      const trimmed = value.trim();
+      if (trimmed === '' || trimmed === 'false') return false;
+      if (trimmed === 'true') return true;
+      if (/^\d+$/.test(trimmed)) return Number(trimmed);
+      return trimmed
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+    }),
+  },
   sessionHours: {
     env: 'INLET_SESSION_HOURS',
     default: '12',

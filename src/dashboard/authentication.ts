@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { InletError } from '../errors.js';
 import type { SessionStore } from './session-store.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 
 export const SESSION_COOKIE = 'inlet_session';
 
@@ -13,13 +14,25 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Returns the `onRequest` hook of the management API. A request authenticates with the admin key
  * as a bearer token, or with the dashboard's session cookie. Cookie requests that change state
- * must also send the CSRF header.
+ * must also send the CSRF header. Wrong keys count towards the same per-address limit as failed
+ * sign-ins, so the key cannot be guessed faster through the API than through the sign-in form.
  */
-export function managementAuthentication(apiKey: string, sessions: SessionStore) {
+export function managementAuthentication(
+  apiKey: string,
+  sessions: SessionStore,
+  throttle: SignInThrottle,
+) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     if (header !== undefined) {
-      checkBearer(header, apiKey);
+      rejectBlocked(request, throttle);
+      if (!bearerMatches(header, apiKey)) {
+        noteFailure(request, throttle, 'admin key check failed');
+        throw new InletError(
+          'unauthorized',
+          'Send the admin API key as "Authorization: Bearer <key>".',
+        );
+      }
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -42,15 +55,33 @@ export function managementAuthentication(apiKey: string, sessions: SessionStore)
   };
 }
 
-function checkBearer(header: string | string[], apiKey: string): void {
+function bearerMatches(header: string | string[], apiKey: string): boolean {
   // The scheme name is case-insensitive (RFC 9110, section 11.1).
   const match = typeof header === 'string' ? /^bearer\s+(.+)$/i.exec(header.trim()) : null;
   const token = match?.[1]?.trim() ?? '';
-  if (token === '' || !equalSecrets(token, apiKey)) {
-    throw new InletError(
-      'unauthorized',
-      'Send the admin API key as "Authorization: Bearer <key>".',
-    );
+  return token !== '' && equalSecrets(token, apiKey);
+}
+
+/** Throws `too_many_attempts` with a Retry-After value while the client's address is blocked. */
+export function rejectBlocked(request: FastifyRequest, throttle: SignInThrottle): void {
+  const wait = throttle.retryAfterSeconds(request.ip);
+  if (wait === 0) return;
+  throw new InletError(
+    'too_many_attempts',
+    `Too many failed sign-ins or admin key checks from this address; try again in ${wait} seconds.`,
+    { details: { retry_after_seconds: wait } },
+  );
+}
+
+/**
+ * Counts a failed credential check of the client's address. It logs the first failure of a
+ * window and the one that blocks the address, so a flood of guesses cannot flood the log.
+ */
+export function noteFailure(request: FastifyRequest, throttle: SignInThrottle, what: string): void {
+  const count = throttle.recordFailure(request.ip);
+  if (count === 1) request.log.warn({ ip: request.ip }, what);
+  if (count === throttle.maxFailures) {
+    request.log.warn({ ip: request.ip, failures: count }, `${what}; address blocked`);
   }
 }
 

@@ -1,22 +1,36 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Inlet } from '../app.js';
 import { InletError } from '../errors.js';
-import { equalSecrets, SESSION_COOKIE } from './authentication.js';
+import { equalSecrets, noteFailure, rejectBlocked, SESSION_COOKIE } from './authentication.js';
 import type { SessionStore } from './session-store.js';
-import { SignInThrottle } from './sign-in-throttle.js';
+import type { SignInThrottle } from './sign-in-throttle.js';
 
 /** Name shown for sessions opened with the admin key. */
 const ADMIN_KEY_USER = 'admin';
 
-const signInBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    api_key: { type: 'string', minLength: 1, maxLength: 1024 },
-    username: { type: 'string', minLength: 1, maxLength: 200 },
-    password: { type: 'string', minLength: 1, maxLength: 1024 },
-  },
-} as const;
+// The body is checked with zod rather than the route schema because Fastify's Ajv coerces types:
+// it would accept ["key"] for "key". Exactly one way of signing in is allowed per request.
+const signInBody = z.union([
+  z.object({ api_key: z.string().min(1).max(1024) }).strict(),
+  z
+    .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1024) })
+    .strict(),
+]);
+
+type SignIn = z.infer<typeof signInBody>;
+
+/** The credentials that may open a session now, in the form SessionStore records them. */
+export function currentCredentials(config: Inlet['config'], apiKey: string): string[] {
+  const credentials = [apiKeyCredential(apiKey)];
+  if (config.dashboardUser !== '' && config.dashboardPassword !== '') {
+    credentials.push(passwordCredential(config.dashboardUser, config.dashboardPassword));
+  }
+  return credentials;
+}
+
+const apiKeyCredential = (apiKey: string) => `api-key\n${apiKey}`;
+const passwordCredential = (user: string, password: string) => `password\n${user}\n${password}`;
 
 /**
  * Sign-in, the current session and sign-out of the dashboard, under `/v1/session`. These routes
@@ -26,8 +40,8 @@ export async function sessionRoutes(
   app: FastifyInstance,
   inlet: Inlet,
   sessions: SessionStore,
+  throttle: SignInThrottle,
 ): Promise<void> {
-  const throttle = new SignInThrottle();
   const { config } = inlet;
   const passwordSignIn = config.dashboardUser !== '' && config.dashboardPassword !== '';
   const secureCookie = config.publicUrl.startsWith('https://');
@@ -51,37 +65,31 @@ export async function sessionRoutes(
     methods: passwordSignIn ? ['api_key', 'password'] : ['api_key'],
   }));
 
-  app.post<{ Body: { api_key?: string; username?: string; password?: string } }>(
-    '/session',
-    { schema: { hide: true, body: signInBody } },
-    async (request, reply) => {
-      const address = request.ip;
-      const wait = throttle.retryAfterSeconds(address);
-      if (wait > 0) {
-        void reply.header('retry-after', String(wait));
-        throw new InletError(
-          'too_many_attempts',
-          `Too many failed sign-ins from this address; try again in ${wait} seconds.`,
-        );
-      }
-      const username = checkCredentials(request.body, inlet.apiKey, passwordSignIn, config);
-      if (username === undefined) {
-        throttle.recordFailure(address);
-        request.log.warn({ ip: address }, 'dashboard sign-in failed');
-        throw new InletError(
-          'invalid_credentials',
-          passwordSignIn
-            ? 'The admin key, or the user name and password, are not correct.'
-            : 'The admin key is not correct.',
-        );
-      }
-      throttle.recordSuccess(address);
-      const session = await sessions.create(username);
-      request.log.info({ user: username }, 'dashboard sign-in');
-      setCookie(reply, session.token, config.sessionHours * 3600);
-      return sessionView(session.username, session.expires_at);
-    },
-  );
+  app.post('/session', { schema: { hide: true } }, async (request, reply) => {
+    rejectBlocked(request, throttle);
+    const parsed = signInBody.safeParse(request.body);
+    if (!parsed.success) {
+      throw new InletError(
+        'validation_failed',
+        'Send {"api_key": "<admin key>"}, or {"username": "…", "password": "…"} when password sign-in is configured, as JSON strings.',
+      );
+    }
+    const signedIn = checkCredentials(parsed.data, inlet.apiKey, passwordSignIn, config);
+    if (signedIn === undefined) {
+      noteFailure(request, throttle, 'dashboard sign-in failed');
+      throw new InletError(
+        'invalid_credentials',
+        passwordSignIn
+          ? 'The admin key, or the user name and password, are not correct.'
+          : 'The admin key is not correct.',
+      );
+    }
+    throttle.recordSuccess(request.ip);
+    const session = await sessions.create(signedIn.username, signedIn.credential);
+    request.log.info({ user: signedIn.username }, 'dashboard sign-in');
+    setCookie(reply, session.token, config.sessionHours * 3600);
+    return sessionView(session.username, session.expires_at);
+  });
 
   app.get('/session', { schema: { hide: true } }, async (request) => {
     const session = await currentSession(request, sessions);
@@ -104,23 +112,22 @@ async function currentSession(request: FastifyRequest, sessions: SessionStore) {
 }
 
 function checkCredentials(
-  body: { api_key?: string; username?: string; password?: string },
+  body: SignIn,
   apiKey: string,
   passwordSignIn: boolean,
   config: Inlet['config'],
-): string | undefined {
-  if (body.api_key !== undefined) {
-    return equalSecrets(body.api_key, apiKey) ? ADMIN_KEY_USER : undefined;
-  }
-  if (body.username === undefined || body.password === undefined) {
-    throw new InletError(
-      'validation_failed',
-      'Send "api_key", or "username" and "password" when password sign-in is configured.',
-    );
+): { username: string; credential: string } | undefined {
+  if ('api_key' in body) {
+    if (!equalSecrets(body.api_key, apiKey)) return undefined;
+    return { username: ADMIN_KEY_USER, credential: apiKeyCredential(apiKey) };
   }
   if (!passwordSignIn) return undefined;
   // Both comparisons always run, so the response time does not tell which one failed.
   const userMatches = equalSecrets(body.username, config.dashboardUser);
   const passwordMatches = equalSecrets(body.password, config.dashboardPassword);
-  return userMatches && passwordMatches ? config.dashboardUser : undefined;
+  if (!(userMatches && passwordMatches)) return undefined;
+  return {
+    username: config.dashboardUser,
+    credential: passwordCredential(config.dashboardUser, config.dashboardPassword),
+  };
 }

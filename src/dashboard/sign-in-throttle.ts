@@ -1,13 +1,16 @@
+/** Addresses tracked at once; beyond this, failures from new addresses go uncounted. */
+const MAX_TRACKED = 10_000;
+
 /**
- * Counts failed sign-ins per client address in a fixed window and blocks an address that
- * reaches the limit until the window ends. The count is per process: behind a load balancer
- * with several processes an address gets the limit once per process.
+ * Counts failed sign-ins and failed admin-key checks per client address in a fixed window, and
+ * blocks an address that reaches the limit until its window ends. The count is per process:
+ * behind a load balancer with several processes an address gets the limit once per process.
  */
 export class SignInThrottle {
   private readonly failures = new Map<string, { count: number; windowEndsAt: number }>();
 
   constructor(
-    private readonly maxFailures = 10,
+    readonly maxFailures = 10,
     private readonly windowMs = 5 * 60_000,
   ) {}
 
@@ -18,25 +21,33 @@ export class SignInThrottle {
     return entry.count >= this.maxFailures ? Math.ceil((entry.windowEndsAt - now) / 1000) : 0;
   }
 
-  recordFailure(address: string, now = Date.now()): void {
+  /** Counts a failure of `address` and returns its failures in the current window. */
+  recordFailure(address: string, now = Date.now()): number {
     const entry = this.failures.get(address);
-    if (entry === undefined || entry.windowEndsAt <= now) {
-      // Old windows are dropped here so the map cannot grow without bound.
-      if (this.failures.size >= 10_000) this.dropExpired(now);
-      this.failures.set(address, { count: 1, windowEndsAt: now + this.windowMs });
-      return;
+    if (entry !== undefined && entry.windowEndsAt > now) {
+      entry.count += 1;
+      return entry.count;
     }
-    entry.count += 1;
+    if (entry === undefined && this.failures.size >= MAX_TRACKED) this.evict(now);
+    // A full table of blocked addresses stays as it is, so that flooding it with new addresses
+    // cannot unblock them.
+    if (entry === undefined && this.failures.size >= MAX_TRACKED) return 1;
+    this.failures.set(address, { count: 1, windowEndsAt: now + this.windowMs });
+    return 1;
   }
 
   recordSuccess(address: string): void {
     this.failures.delete(address);
   }
 
-  private dropExpired(now: number): void {
+  /** Drops expired windows, then addresses that are not blocked. */
+  private evict(now: number): void {
     for (const [address, entry] of this.failures) {
       if (entry.windowEndsAt <= now) this.failures.delete(address);
     }
-    if (this.failures.size >= 10_000) this.failures.clear();
+    if (this.failures.size < MAX_TRACKED) return;
+    for (const [address, entry] of this.failures) {
+      if (entry.count < this.maxFailures) this.failures.delete(address);
+    }
   }
 }

@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** The built dashboard: `vite build` writes it to dist/web, beside the compiled server. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-/** Paths that belong to the API, never to the dashboard's client-side routes. */
-const API_PREFIXES = ['/v1/', '/integrations/', '/openapi.json', '/healthz'];
+/** First path segments that belong to the API, never to the dashboard's client-side routes. */
+const API_SEGMENTS = new Set(['v1', 'integrations', 'openapi.json', 'healthz']);
 
 // The page loads only its own scripts and styles; HTML email previews render in sandboxed frames.
 const PAGE_HEADERS: Record<string, string> = {
@@ -49,9 +49,30 @@ export async function registerDashboard(app: FastifyInstance): Promise<boolean> 
  */
 export function sendDashboardPage(request: FastifyRequest, reply: FastifyReply): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  const path = request.url.split('?')[0] ?? '';
-  if (API_PREFIXES.some((prefix) => path.startsWith(prefix))) return false;
-  if (!(request.headers.accept ?? '').includes('text/html')) return false;
+  if (API_SEGMENTS.has(firstSegment(request.url))) return false;
+  if (!acceptsHtml(request.headers.accept)) return false;
   void reply.sendFile('index.html');
   return true;
+}
+
+/**
+ * Returns the first segment of a URL's path, decoded and lower-cased, as a lenient router could
+ * read it: "//V1;x/sources" and "/%761/x" both give "v1".
+ */
+function firstSegment(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A malformed escape is left as it is; such a path names no API route either.
+  }
+  const segment = decoded.replace(/^\/+/, '').split('/')[0] ?? '';
+  return segment.split(';')[0]!.toLowerCase();
+}
+
+function acceptsHtml(accept: string | undefined): boolean {
+  return (accept ?? '')
+    .split(',')
+    .some((range) => range.split(';')[0]!.trim().toLowerCase() === 'text/html');
 }

@@ -100,6 +100,8 @@ export interface DashboardSessionsTable {
   /** SHA-256 of the cookie token, hex; the token itself is never stored. */
   id: string;
   username: string;
+  /** SHA-256 of the credential that opened the session; changing that credential ends it. */
+  credential_digest: string;
   created_at: string;
   expires_at: string;
 }

@@ -309,9 +309,15 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
+// A date, optionally with a time and a zone: the ISO-8601 forms that Date.parse reads alike
+// everywhere. Other text Date.parse accepts, such as "1" or "Tue Mar 1 2022", is rejected.
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 function isoTime(value: string, name: string): string {
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) {
+  const time = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  // Stored times are compared as text, which holds only for four-digit years.
+  if (Number.isNaN(time) || new Date(time).getUTCFullYear() > 9999) {
     throw new InletError(
       'validation_failed',
       `"${name}" must be an ISO-8601 time such as 2025-03-11T09:15:27Z; got "${value}".`,

@@ -9,8 +9,9 @@ import Fastify, {
 } from 'fastify';
 import type { Inlet } from '../app.js';
 import { managementAuthentication } from '../dashboard/authentication.js';
-import { sessionRoutes } from '../dashboard/session-routes.js';
+import { currentCredentials, sessionRoutes } from '../dashboard/session-routes.js';
 import { SessionStore } from '../dashboard/session-store.js';
+import { SignInThrottle } from '../dashboard/sign-in-throttle.js';
 import { registerDashboard, sendDashboardPage } from '../dashboard/static-files.js';
 import { InletError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -48,6 +49,7 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
     childLoggerFactory: (logger, bindings, options, rawRequest) =>
       rawRequest.url?.startsWith(RECEIVE_PREFIX) ? logger : logger.child(bindings, options),
     bodyLimit: 1024 * 1024,
+    trustProxy: trustedProxies(inlet.config.trustProxy),
     // Record ids may be up to 255 characters; the default limit of 100 would return 414.
     routerOptions: { maxParamLength: 1024 },
     // Malformed URLs and over-long path parameters are rejected by the router before any route
@@ -77,11 +79,13 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mapped = mapError(error);
+    const retryAfter = (mapped.body.details as { retry_after_seconds?: number } | undefined)
+      ?.retry_after_seconds;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: mapped.body.code, status: mapped.status }, 'request rejected');
     void reply.status(mapped.status).send(mapped.body);
   });
-  await app.register(cookie);
   const dashboard = await registerDashboard(app);
   app.setNotFoundHandler((request, reply) => {
     if (dashboard && sendDashboardPage(request, reply)) return;
@@ -113,16 +117,31 @@ export async function buildServer(inlet: Inlet): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => healthRoutes(scope, inlet));
   await app.register(async (scope) => receiveRoutes(scope, inlet));
-  const sessions = new SessionStore(inlet.database.db, inlet.config.sessionHours * 3_600_000);
-  await app.register(async (scope) => sessionRoutes(scope, inlet, sessions), { prefix: '/v1' });
+  const sessions = new SessionStore(
+    inlet.database.db,
+    inlet.config.sessionHours * 3_600_000,
+    currentCredentials(inlet.config, inlet.apiKey),
+  );
+  const throttle = new SignInThrottle();
   await app.register(
-    async (scope) => {
-      scope.addHook('onRequest', managementAuthentication(inlet.apiKey, sessions));
-      for (const module of API_ROUTES) await module(scope, inlet);
+    async (v1) => {
+      // Cookies are parsed only under /v1, so webhook deliveries skip the parsing hook.
+      await v1.register(cookie);
+      await v1.register(async (scope) => sessionRoutes(scope, inlet, sessions, throttle));
+      await v1.register(async (scope) => {
+        scope.addHook('onRequest', managementAuthentication(inlet.apiKey, sessions, throttle));
+        for (const module of API_ROUTES) await module(scope, inlet);
+      });
     },
     { prefix: '/v1' },
   );
   return app;
+}
+
+/** Turns a hop count into the function form; Fastify's types take the count only as that. */
+function trustedProxies(setting: boolean | number | string[]) {
+  if (typeof setting !== 'number') return setting;
+  return (_address: string, hop: number) => hop < setting;
 }
 
 function mapError(error: FastifyError): {

@@ -279,9 +279,15 @@ export function validateMapping(input: MappingInput): {
   return { actionType, conditions: conditions.success ? conditions.data : [] };
 }
 
+/** Problems listed in one error; a mapping with thousands of bad parameters gets a short reply. */
+const MAX_LISTED_PROBLEMS = 50;
+
 function validationError(problems: string[]): InletError {
-  return new InletError('validation_failed', `Invalid mapping: ${problems.join('; ')}`, {
-    details: problems,
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const more = problems.length - listed.length;
+  const summary = more > 0 ? [...listed, `and ${more} more problems`] : listed;
+  return new InletError('validation_failed', `Invalid mapping: ${summary.join('; ')}`, {
+    details: listed,
   });
 }
 

@@ -172,11 +172,13 @@ function assertWorkflowKey(key: string): void {
 function validateDefinition(key: string, input: unknown): WorkflowDefinition {
   const result = parseWorkflowDefinition(input);
   if (!result.ok) {
+    // A definition with thousands of problems gets the first ones, not a reply of megabytes.
+    const listed = result.issues.slice(0, 100);
     throw new InletError(
       'validation_failed',
-      `Workflow "${key}" is invalid: ${formatIssues(result.issues)}`,
+      `Workflow "${key}" is invalid: ${formatIssues(listed)}`,
       {
-        details: { errors: result.issues },
+        details: { errors: listed, error_count: result.issues.length },
       },
     );
   }

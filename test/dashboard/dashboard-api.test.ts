@@ -73,6 +73,11 @@ describeEachEngine('dashboard API', (engine) => {
     expect(sample.status).toBe(200);
     expect(sample.body.body.event).toBe('dsync.user.created');
     expect(sample.body.body.data.first_name).toBe('Ifeoma');
+    const unknown = await inlet.api(
+      'GET',
+      '/v1/providers/workos/event-types/dsync.usr.created/sample',
+    );
+    expect(unknown.status).toBe(404);
   });
 
   it('installs only the chosen default mappings', async () => {
@@ -235,6 +240,14 @@ describeEachEngine('dashboard API', (engine) => {
       steps: [{ ref: 'feed', type: 'in_app_feed', template: { body: 'Hello' } }],
     });
     expect(mismatch.body.errors.map((error: any) => error.path)).toContain('key');
+
+    const many = await inlet.api('POST', '/v1/workflows/welcome/validate', {
+      name: 'Welcome',
+      steps: Array.from({ length: 1000 }, () => 1),
+    });
+    expect(many.body.valid).toBe(false);
+    expect(many.body.errors.length).toBeLessThanOrEqual(100);
+    expect(many.body.error_count).toBeGreaterThan(100);
     expect((await inlet.api('GET', '/v1/workflows/welcome')).status).toBe(404);
   });
 });

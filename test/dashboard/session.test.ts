@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { startInlet } from '../../src/start.js';
 import { describeEachEngine } from '../support/engines.js';
-import { startTestInlet, type TestInlet } from '../support/inlet.js';
+import { restartTestInlet, startTestInlet, type TestInlet } from '../support/inlet.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -150,6 +150,56 @@ describeEachEngine('dashboard session', (engine) => {
     expect(blocked.reply.status).toBe(429);
     expect(blocked.reply.body.code).toBe('too_many_attempts');
     expect(Number(blocked.reply.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('ends sessions when the admin key changes', async () => {
+    const inlet = await startTestInlet(engine);
+    const { cookie } = await signIn(inlet, { api_key: inlet.inlet.apiKey });
+    inlet.storage.config.apiKey = 'a-new-admin-key-after-a-leak-000';
+
+    const restarted = await restartTestInlet(inlet);
+    expect(restarted.inlet.apiKey).toBe('a-new-admin-key-after-a-leak-000');
+    const old = await browserCall(restarted, 'GET', '/v1/sources', { cookie });
+    expect(old.status).toBe(401);
+    const fresh = await signIn(restarted, { api_key: 'a-new-admin-key-after-a-leak-000' });
+    expect(fresh.reply.status).toBe(200);
+  });
+
+  it('limits wrong admin keys on the API', async () => {
+    const inlet = await startTestInlet(engine);
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const guess = await browserCall(inlet, 'GET', '/v1/sources', {
+        headers: { authorization: `Bearer guess-${attempt}` },
+      });
+      expect(guess.status).toBe(401);
+    }
+    const blocked = await browserCall(inlet, 'GET', '/v1/sources', {
+      headers: { authorization: `Bearer ${inlet.inlet.apiKey}` },
+    });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe('too_many_attempts');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const signIn = await browserCall(inlet, 'POST', '/v1/session', {
+      body: { api_key: inlet.inlet.apiKey },
+    });
+    expect(signIn.status).toBe(429);
+  });
+
+  it.each([
+    ['a key in an array', { api_key: ['KEY'] }],
+    ['a numeric key', { api_key: 123 }],
+    ['a null key', { api_key: null }],
+    ['a key with a password', { api_key: 'KEY', username: 'ops', password: 'x'.repeat(12) }],
+    ['an extra field', { api_key: 'KEY', remember: true }],
+    ['an empty body', {}],
+  ])('rejects %s at sign-in', async (_name, body) => {
+    const inlet = await startTestInlet(engine);
+    const withKey = JSON.parse(JSON.stringify(body).replace('KEY', inlet.inlet.apiKey));
+    const attempt = await signIn(inlet, withKey);
+
+    expect(attempt.reply.status).toBe(400);
+    expect(attempt.reply.body.code).toBe('validation_failed');
+    expect(attempt.reply.headers.get('set-cookie')).toBeNull();
   });
 
   it('signs in with a configured user and password', async () => {

@@ -30,6 +30,16 @@ it.runIf(built)('answers client routes with the page', async () => {
   const api = await fetch(`${inlet.url}/v1/nothing-here`, { headers: { accept: 'text/html' } });
   expect(api.status).toBe(404);
   expect(((await api.json()) as { code: string }).code).toBe('not_found');
+  for (const path of ['/v1', '/integrations', '//v1/sources', '/V1/sources', '/%761/nope']) {
+    const response = await fetch(inlet.url + path, { headers: { accept: 'text/html' } });
+    const text = await response.text();
+    expect(text, `${path} returned the page`).not.toContain('<div id="root">');
+  }
+  const lookalike = await fetch(`${inlet.url}/sources`, {
+    headers: { accept: 'application/json, text/htmlx' },
+  });
+  expect(await lookalike.text()).not.toContain('<div id="root">');
+
   const script = await fetch(`${inlet.url}/missing.js`);
   await script.arrayBuffer();
   expect(script.status).toBe(404);

@@ -8,6 +8,7 @@ export function dashboardSessions(): Migration {
         .createTable('dashboard_sessions')
         .addColumn('id', 'text', (col) => col.primaryKey())
         .addColumn('username', 'text', (col) => col.notNull())
+        .addColumn('credential_digest', 'text', (col) => col.notNull())
         .addColumn('created_at', 'text', (col) => col.notNull())
         .addColumn('expires_at', 'text', (col) => col.notNull())
         .execute();

@@ -18,7 +18,10 @@ const sourceBody = {
     description: { type: ['string', 'null'], maxLength: 2000 },
     provider: { type: 'string', enum: providerKeys() },
     default_mappings: {
-      anyOf: [strictBoolean, { type: 'array', items: { type: 'string' }, maxItems: 500 }],
+      anyOf: [
+        strictBoolean,
+        { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 500 },
+      ],
       description:
         'Install the provider default action mappings on creation: true (the default) for all, false for none, or the keys of the ones to install.',
     },
@@ -47,7 +50,16 @@ const environmentBody = {
   },
 } as const;
 
+type Activity = Awaited<ReturnType<Inlet['eventLog']['sourceActivity']>>;
+
+function withActivity<Source extends { key: string }>(source: Source, activity: Activity) {
+  return { ...source, ...(activity.get(source.key) ?? { events_24h: 0, last_event_at: null }) };
+}
+
 export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
+  const recentActivity = () =>
+    inlet.eventLog.sourceActivity(new Date(Date.now() - 24 * 3_600_000).toISOString());
+
   app.put<{
     Params: { key: string };
     Body: SourceInput & { default_mappings?: boolean | string[] };
@@ -85,24 +97,28 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
       },
     },
     async () => {
-      const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-      const [sources, activity] = await Promise.all([
-        inlet.sources.list(),
-        inlet.eventLog.sourceActivity(since),
-      ]);
-      return {
-        data: sources.map((source) => ({
-          ...source,
-          ...(activity.get(source.key) ?? { events_24h: 0, last_event_at: null }),
-        })),
-      };
+      const [sources, activity] = await Promise.all([inlet.sources.list(), recentActivity()]);
+      return { data: sources.map((source) => withActivity(source, activity)) };
     },
   );
 
   app.get<{ Params: { key: string } }>(
     '/sources/:key',
-    { schema: { summary: 'Show a source', tags: ['sources'], params: sourceKeyParams } },
-    async (request) => inlet.sources.get(request.params.key),
+    {
+      schema: {
+        summary: 'Show a source',
+        description: 'Carries events_24h and last_event_at, as in the list.',
+        tags: ['sources'],
+        params: sourceKeyParams,
+      },
+    },
+    async (request) => {
+      const [source, activity] = await Promise.all([
+        inlet.sources.get(request.params.key),
+        recentActivity(),
+      ]);
+      return withActivity(source, activity);
+    },
   );
 
   app.delete<{ Params: { key: string } }>(
@@ -165,9 +181,13 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
       },
     },
     async (request) => {
-      const body = getProvider(request.params.provider).sampleBody(request.params.type);
-      if (body === undefined) throw notFound(`A sample for "${request.params.type}"`);
-      return { event_type: request.params.type, body };
+      const provider = getProvider(request.params.provider);
+      const { type } = request.params;
+      // Only catalogued types: a typo must not look like a real event type in the editor.
+      const known = provider.eventTypes.some((candidate) => candidate.type === type);
+      const body = known ? provider.sampleBody(type) : undefined;
+      if (body === undefined) throw notFound(`Event type "${type}" of ${provider.key}`);
+      return { event_type: type, body };
     },
   );
 

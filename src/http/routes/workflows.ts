@@ -63,6 +63,8 @@ export function requestEnvironment(
   return environment;
 }
 
+const MAX_LISTED_ISSUES = 100;
+
 /** Registers the routes of workflow definitions, triggers, cancellation and runs. */
 export async function workflowRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
   const engine = getWorkflowEngine(inlet);
@@ -124,7 +126,12 @@ export async function workflowRoutes(app: FastifyInstance, inlet: Inlet): Promis
           message: `differs from the workflow key "${request.params.key}" in the URL; make them equal or leave it out`,
         });
       }
-      return { valid: errors.length === 0, errors };
+      // A definition with thousands of problems gets the first ones, which is what an editor shows.
+      return {
+        valid: errors.length === 0,
+        errors: errors.slice(0, MAX_LISTED_ISSUES),
+        error_count: errors.length,
+      };
     },
   );
 
