@@ -64,6 +64,20 @@ describeEachEngine('dashboard API', (engine) => {
     expect(replayed.body.data.map((result: any) => result.event_id)).toEqual([groupEvent.id]);
   });
 
+  it('resolves every default mapping on its sample', async () => {
+    const inlet = await startTestInlet(engine);
+    await inlet.api('PUT', '/v1/sources/crm', { name: 'CRM', provider: 'workos' });
+    const eventTypes = [...new Set(WORKOS_DEFAULT_MAPPINGS.map((mapping) => mapping.event_type))];
+
+    for (const eventType of eventTypes) {
+      const sample = await inlet.api('GET', `/v1/providers/workos/event-types/${eventType}/sample`);
+      const rehearsal = await inlet.api('POST', `${ENVIRONMENT}/rehearse`, {
+        body: sample.body.body,
+      });
+      expect(rehearsal.body.errors, `${eventType}: ${JSON.stringify(rehearsal.body)}`).toEqual([]);
+    }
+  });
+
   it('shows the sample body of an event type', async () => {
     const inlet = await startTestInlet(engine);
     const sample = await inlet.api(

@@ -84,9 +84,9 @@ describe('workos sample bodies', () => {
   });
 
   it('builds a minimal envelope for types without a fixture', () => {
-    const sample = workosSampleBody('organization.created');
+    const sample = workosSampleBody('session.created');
 
-    expect(sample.data).toEqual({ object: 'organization' });
+    expect(sample.data).toEqual({ object: 'session' });
     expect(typeof sample.created_at).toBe('string');
   });
 });

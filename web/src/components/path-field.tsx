@@ -72,9 +72,10 @@ function rankSuggestions(suggestions: PathSuggestion[], text: string): PathSugge
 }
 
 /**
- * Renders a text input for an event path, such as `body.data.email`, with a list of the paths in a sample
- * payload. It follows the ARIA combobox pattern: arrow keys move through the list, Enter picks
- * the highlighted path, and Escape closes the list before it closes any dialog around it.
+ * Renders a text input for an event path, such as `body.data.email`, with a list of the paths in
+ * a sample payload. It follows the ARIA combobox pattern: typing or the down arrow opens the list, arrow
+ * keys move through it, Enter picks the highlighted path, and Escape closes the list before it
+ * closes any dialog around it.
  */
 export function PathField(props: {
   id: string;
@@ -153,15 +154,15 @@ export function PathField(props: {
           setOpen(true);
           setActive(-1);
         }}
-        onFocus={() => setOpen(true)}
         onBlur={() => {
           setOpen(false);
           setActive(-1);
         }}
         onKeyDown={onKeyDown}
       />
-      <div className="path-popup" hidden={!expanded}>
-        <ul id={listId} role="listbox" aria-label="Paths in the sample payload">
+      {/* tabIndex -1: Chromium makes scrolling boxes tab stops, and this one hides on blur. */}
+      <div className="path-popup" hidden={!expanded} tabIndex={-1}>
+        <ul id={listId} role="listbox" aria-label="Paths in the sample payload" tabIndex={-1}>
           {visible.map((suggestion, index) => (
             <li
               key={suggestion.path}

@@ -221,7 +221,7 @@ function ToggleGroup(props: {
     <fieldset>
       <legend>{props.legend}</legend>
       {names.length === 0 ? (
-        <p className="muted">No entries: every {props.legend.toLowerCase()} is opted in.</p>
+        <p className="muted">No entries: all {props.legend.toLowerCase()} are opted in.</p>
       ) : (
         <ul className="toggle-list">
           {names.map((entry) => (

@@ -419,10 +419,10 @@ export function EventLogPage() {
                 <tr>
                   <th scope="col">Received</th>
                   <th scope="col">Event type</th>
-                  <th scope="col">Provider event id</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Deliveries</th>
                   <th scope="col">Error</th>
+                  <th scope="col">Provider event id</th>
+                  <th scope="col">Deliveries</th>
                 </tr>
               </thead>
               <tbody>
@@ -441,19 +441,24 @@ export function EventLogPage() {
                       </Link>
                     </td>
                     <td>
-                      <code>{row.provider_event_id ?? '—'}</code>
-                    </td>
-                    <td>
                       <StatusBadge status={row.status} />
                     </td>
-                    <td>{row.delivery_count}</td>
                     <td>
                       {row.error ? (
                         <code title={row.error.message ?? undefined}>{row.error.code}</code>
+                      ) : row.status === 'failed' || row.status === 'partially_failed' ? (
+                        // Action errors are kept on each action, shown on the event's page.
+                        <Link to={eventLogUrl(key, environment, row.id)} state={linkState}>
+                          see its actions
+                        </Link>
                       ) : (
                         <span className="muted">—</span>
                       )}
                     </td>
+                    <td>
+                      <code>{row.provider_event_id ?? '—'}</code>
+                    </td>
+                    <td>{row.delivery_count}</td>
                   </tr>
                 ))}
               </tbody>

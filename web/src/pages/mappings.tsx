@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { api, ApiError, query, seg, type Page } from '../api';
 import { collectPaths, PathField, type PathSuggestion } from '../components/path-field';
 import {
@@ -12,6 +13,7 @@ import {
   Switch,
 } from '../components/ui';
 import { environmentPath, type EventSummary, type SeenEventType } from './events';
+import { providerName, useSource } from './sources';
 
 /** A mapping as the API returns it: run `action_type` when an event of `event_type` arrives. */
 interface MappingView {
@@ -139,7 +141,8 @@ function useDebounced<T>(value: T, delay: number): T {
   return settled;
 }
 
-function describeDefaults(missing: number, total: number, provider: string): string {
+function describeDefaults(missing: number, total: number, providerKey: string): string {
+  const provider = providerName(providerKey);
   if (missing === 0) return `All ${total} ${provider} default mappings are installed.`;
   const verb = missing === 1 ? 'is' : 'are';
   return `${missing} of the ${total} ${provider} default mappings ${verb} not installed.`;
@@ -160,6 +163,20 @@ type EditorTarget = { mapping: MappingView } | { eventType: string };
  * Lists the mappings of one source environment, grouped by event type in execution order, with an
  * editor that previews a mapping against stored events before it is saved.
  */
+/** Warns when a mapping triggers or cancels a workflow that does not exist, with a link to create it. */
+function MissingWorkflowNotice(props: { mapping: MappingView; known: Set<string> | undefined }) {
+  const spec = props.mapping.parameters.workflow;
+  const key =
+    typeof spec === 'object' && spec !== null && 'literal' in spec ? spec.literal : undefined;
+  if (typeof key !== 'string' || props.known === undefined || props.known.has(key)) return null;
+  return (
+    <p className="notice-warn">
+      Workflow <code>{key}</code> does not exist yet, so this action fails until it does.{' '}
+      <Link to={`/workflows/new?key=${encodeURIComponent(key)}`}>Create it</Link>
+    </p>
+  );
+}
+
 export function MappingsPanel(props: { sourceKey: string; environment: string; provider: string }) {
   const { sourceKey, environment, provider } = props;
   const client = useQueryClient();
@@ -182,6 +199,19 @@ export function MappingsPanel(props: { sourceKey: string; environment: string; p
       api<{ data: ProviderDefault[] }>('GET', `/v1/providers/${seg(provider)}/default-mappings`),
     retry: false,
   });
+
+  const source = useSource(sourceKey);
+  const disabledTypes = new Set(
+    source.data?.environments.find((entry) => entry.environment === environment)
+      ?.disabled_event_types ?? [],
+  );
+  const workflows = useQuery({
+    queryKey: ['workflows'],
+    queryFn: () => api<{ data: { key: string }[] }>('GET', '/v1/workflows'),
+  });
+  const knownWorkflows = workflows.data
+    ? new Set(workflows.data.data.map((workflow) => workflow.key))
+    : undefined;
 
   const refresh = () => client.invalidateQueries({ queryKey: mappingsKey });
   const toggle = useMutation({
@@ -340,7 +370,23 @@ export function MappingsPanel(props: { sourceKey: string; environment: string; p
           >
             <h3>
               <code>{eventType}</code>
+              {disabledTypes.has(eventType) ? (
+                <>
+                  {' '}
+                  <StatusBadge status="disabled" />
+                </>
+              ) : null}
             </h3>
+            {disabledTypes.has(eventType) ? (
+              <p className="notice-warn">
+                This event type is switched off, so its events are recorded as skipped and these
+                mappings do not run. Switch it on in the{' '}
+                <Link to={`/sources/${seg(sourceKey)}/${seg(environment)}/event-types`}>
+                  Event types
+                </Link>{' '}
+                tab.
+              </p>
+            ) : null}
             {descriptions.get(eventType) ? (
               <p className="muted mapping-type-description">{descriptions.get(eventType)}</p>
             ) : null}
@@ -364,6 +410,7 @@ export function MappingsPanel(props: { sourceKey: string; environment: string; p
                     <p className="mapping-summary" title={summarizeParameters(mapping.parameters)}>
                       {summarizeParameters(mapping.parameters)}
                     </p>
+                    <MissingWorkflowNotice mapping={mapping} known={knownWorkflows} />
                     {mapping.conditions.length > 0 ? (
                       <p
                         className="mapping-summary muted"
@@ -626,6 +673,16 @@ function MappingEditor(props: {
   );
   const [active, setActive] = useState(mapping?.active ?? true);
   const [localErrors, setLocalErrors] = useState<Partial<Record<FieldKey, string>>>({});
+  // A message about a field goes away once that field changes; the rest stay until checked again.
+  const clearError = (key: FieldKey) =>
+    setLocalErrors((errors) => {
+      if (!(key in errors)) return errors;
+      const { [key]: _cleared, ...rest } = errors;
+      return rest;
+    });
+  useEffect(() => clearError('event_type'), [eventType]);
+  useEffect(() => clearError('action_type'), [actionType]);
+  useEffect(() => clearError('conditions'), [conditionsText]);
 
   const actions = useQuery({
     queryKey: ['actions'],
@@ -715,6 +772,12 @@ function MappingEditor(props: {
     pastedText,
   });
   const [previewedJson, setPreviewedJson] = useState<string | null>(null);
+  const formJson = JSON.stringify({ eventType, actionType, inputs, conditionsText, active });
+  const [openedJson] = useState(formJson);
+  const close = () => {
+    const unsaved = formJson !== openedJson;
+    if (!unsaved || window.confirm('Discard the changes to this mapping?')) props.onClose();
+  };
 
   const apiErrors = fieldErrorsFrom(save.error);
   const errorFor = (key: FieldKey) => localErrors[key] ?? apiErrors[key];
@@ -741,7 +804,7 @@ function MappingEditor(props: {
   };
 
   return (
-    <Dialog title={mapping ? 'Edit mapping' : 'Add mapping'} onClose={props.onClose} wide>
+    <Dialog title={mapping ? 'Edit mapping' : 'Add mapping'} onClose={close} wide>
       <form id={formId} className="mapping-editor" onSubmit={submit} noValidate>
         {mapping?.default_key ? (
           <p className="muted">
@@ -919,7 +982,7 @@ function MappingEditor(props: {
           <button type="submit" disabled={save.isPending}>
             {save.isPending ? 'Saving…' : 'Save mapping'}
           </button>
-          <button type="button" className="secondary" onClick={props.onClose}>
+          <button type="button" className="secondary" onClick={close}>
             Cancel
           </button>
         </div>

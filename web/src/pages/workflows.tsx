@@ -132,7 +132,8 @@ const EXAMPLE_DEFINITION: WorkflowDefinition = {
 export function NewWorkflowPage() {
   const navigate = useNavigate();
   const client = useQueryClient();
-  const [key, setKey] = useState('');
+  const [searchParams] = useSearchParams();
+  const [key, setKey] = useState(searchParams.get('key') ?? '');
   const [keyError, setKeyError] = useState<string | undefined>();
   const keyInput = useRef<HTMLInputElement>(null);
 
