@@ -155,7 +155,8 @@ describeEachEngine('dashboard session', (engine) => {
   it('ends sessions when the admin key changes', async () => {
     const inlet = await startTestInlet(engine);
     const { cookie } = await signIn(inlet, { api_key: inlet.inlet.apiKey });
-    inlet.storage.config.apiKey = 'a-new-admin-key-after-a-leak-000';
+    // The restart reads this configuration, as a process would read a changed INLET_API_KEY.
+    Object.assign(inlet.storage.config, { apiKey: 'a-new-admin-key-after-a-leak-000' });
 
     const restarted = await restartTestInlet(inlet);
     expect(restarted.inlet.apiKey).toBe('a-new-admin-key-after-a-leak-000');
