@@ -1,6 +1,13 @@
 import type { Selectable } from 'kysely';
 import { inTransaction, type Executor } from './executor.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageOptions } from './pagination.js';
+import {
+  containsText,
+  decodeCursor,
+  pageLimit,
+  toPage,
+  type Page,
+  type PageOptions,
+} from './pagination.js';
 import type { AudienceMembersTable } from './tables.js';
 import { findDeletedUserIds } from './user-store.js';
 import { assertBatchSize, assertJsonObject, assertKey } from './validation.js';
@@ -112,15 +119,22 @@ export class AudienceStore {
   }
 
   /** Lists an audience's members sorted by user id, then tenant id. */
-  /** Lists the audiences of an environment that have members, with member counts, by key. */
+  /**
+   * Lists the audiences of an environment that have members, with member counts, by key; `search`
+   * keeps the keys that contain it.
+   */
   async list(
     executor: Executor,
     environment: string,
+    search?: string,
   ): Promise<{ key: string; member_count: number }[]> {
     const rows = await executor
       .selectFrom('audience_members')
       .select((eb) => ['audience_key', eb.fn.countAll().as('count')])
       .where('environment', '=', environment)
+      .$if(search !== undefined && search !== '', (query) =>
+        query.where(containsText('audience_key', search!)),
+      )
       .groupBy('audience_key')
       .orderBy('audience_key')
       .execute();

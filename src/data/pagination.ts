@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { InletError } from '../errors.js';
 import type { Page } from '../events/event-log.js';
 
@@ -66,4 +67,18 @@ export function toPage<Row, Item>(
     data: pageRows.map(toItem),
     next_cursor: hasMore ? encodeCursor(cursorOf(last)) : null,
   };
+}
+
+/**
+ * Returns a condition that `column` contains `text`, ignoring case. On SQLite `lower` folds only
+ * ASCII letters, so there "É" and "é" differ.
+ */
+export function containsText(column: string, text: string) {
+  const pattern = `%${escapeLike(text.toLowerCase())}%`;
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+}
+
+/** Escapes the LIKE wildcards `%` and `_`, and the escape character itself. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

@@ -1,8 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { SqliteAdapter, type Kysely } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { inTransaction, type Executor } from './executor.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageOptions } from './pagination.js';
+import {
+  containsText,
+  decodeCursor,
+  pageLimit,
+  toPage,
+  type Page,
+  type PageOptions,
+} from './pagination.js';
 import {
   isLater,
   mergeObject,
@@ -173,13 +180,9 @@ export class VersionedTable<Row extends StoredRow> {
       query = query.where('id', '>', afterId!);
     }
     if (page.search !== undefined && page.search !== '') {
-      const pattern = `%${escapeLike(page.search.toLowerCase())}%`;
+      const search = page.search;
       query = query.where((eb) =>
-        eb.or(
-          this.spec.searchColumns.map(
-            (column) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`,
-          ),
-        ),
+        eb.or(this.spec.searchColumns.map((column) => containsText(column, search))),
       );
     }
     const rows = (await query.execute()) as Row[];
@@ -366,9 +369,4 @@ function liveOrNull<Row extends VersionColumns>(row: Row | undefined): Row | nul
 // typed row shapes are in src/data/tables.ts, and each store maps rows to typed records.
 function db(executor: Executor): Kysely<any> {
   return executor as unknown as Kysely<any>;
-}
-
-/** Escapes the LIKE wildcards `%` and `_`, and the escape character itself. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

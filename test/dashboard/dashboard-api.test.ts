@@ -234,6 +234,8 @@ describeEachEngine('dashboard API', (engine) => {
       { key: 'admins', member_count: 1 },
       { key: 'beta', member_count: 2 },
     ]);
+    const searched = await inlet.api('GET', '/v1/audiences?search=BET');
+    expect(searched.body.data).toEqual([{ key: 'beta', member_count: 2 }]);
     const production = await inlet.api('GET', '/v1/audiences?environment=production');
     expect(production.body.data).toEqual([]);
   });

@@ -56,7 +56,7 @@ const searchQuery = {
   search: {
     type: 'string',
     maxLength: 200,
-    description: 'Case-insensitive substring of the id or the name (and the email of users).',
+    description: 'Case-insensitive substring of the id or key, or of the name (and the email of users).',
   },
 } as const;
 
@@ -555,9 +555,12 @@ function audienceRoutes(
     {
       schema: routeSchema('List audiences that have members, with counts', 'audiences', {
         params: [],
+        searchable: true,
       }),
     },
-    async (request) => ({ data: await audiences.list(db, environmentOf(request)) }),
+    async (request) => ({
+      data: await audiences.list(db, environmentOf(request), request.query.search),
+    }),
   );
 
   app.get<{ Params: Params; Querystring: Query }>(

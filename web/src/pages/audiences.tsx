@@ -1,10 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { api, ApiError, seg } from '../api';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api, ApiError, query, seg } from '../api';
 import { EmptyState, ErrorMessage, Field, Loading, PageHeader, Time } from '../components/ui';
 import { useDataEnvironment } from '../environment';
-import { PagedListView, tenantPath, usePagedList, userPath } from './data-shared';
+import {
+  PagedListView,
+  SearchField,
+  tenantPath,
+  useDebouncedValue,
+  usePagedList,
+  userPath,
+} from './data-shared';
 
 interface AudienceSummary {
   key: string;
@@ -21,10 +28,21 @@ const audiencePath = (key: string) => `/audiences/${seg(key)}`;
 
 export function AudiencesPage() {
   const { environment } = useDataEnvironment();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const search = searchParams.get('search') ?? '';
+  const term = useDebouncedValue(search.trim());
   const audiences = useQuery({
-    queryKey: ['audiences', environment],
+    queryKey: ['audiences', environment, term],
     queryFn: ({ signal }) =>
-      api<{ data: AudienceSummary[] }>('GET', '/v1/audiences', undefined, { environment, signal }),
+      api<{ data: AudienceSummary[] }>(
+        'GET',
+        `/v1/audiences${query({ search: term })}`,
+        undefined,
+        {
+          environment,
+          signal,
+        },
+      ),
   });
 
   return (
@@ -34,10 +52,22 @@ export function AudiencesPage() {
         subtitle={`Named lists of users in the ${environment} environment, each membership optionally scoped to a tenant.`}
       />
       <OpenAudienceForm />
+      <div className="toolbar">
+        <SearchField
+          label="Search audiences"
+          hint="Part of a key"
+          value={search}
+          onChange={(value) => setSearchParams(value ? { search: value } : {}, { replace: true })}
+        />
+      </div>
       {audiences.isPending ? (
         <Loading label="Loading audiences…" />
       ) : audiences.isError ? (
         <ErrorMessage error={audiences.error} onRetry={() => void audiences.refetch()} />
+      ) : audiences.data.data.length === 0 && term !== '' ? (
+        <EmptyState title="No audiences match this search">
+          No audience in the {environment} environment has “{term}” in its key.
+        </EmptyState>
       ) : audiences.data.data.length === 0 ? (
         <EmptyState title="No audiences yet">
           An audience is created when its first member is added: open an audience by key above and
