@@ -56,7 +56,8 @@ const searchQuery = {
   search: {
     type: 'string',
     maxLength: 200,
-    description: 'Case-insensitive substring of the id or key, or of the name (and the email of users).',
+    description:
+      'Case-insensitive substring of the id or key, or of the name (and the email of users).',
   },
 } as const;
 
