@@ -9,7 +9,8 @@ import { startTestInlet, type TestInlet } from '../support/inlet.js';
 const runs = fs.existsSync(`${DASHBOARD_DIR}index.html`) && chromiumAvailable;
 
 function definition(stepType: string): string {
-  const step = { ref: 'welcome-feed', type: stepType, template: { body: 'Hello {{ data.name }}' } };
+  const template = { markdown: 'Hello **{{ data.name }}** <img src=x onerror=alert(1)>' };
+  const step = { ref: 'welcome-feed', type: stepType, template };
   return JSON.stringify({ name: 'Welcome', steps: [step] }, null, 2);
 }
 
@@ -64,7 +65,9 @@ it.runIf(runs)(
 
       await page.goto(`${inlet.url}/users/u_ada`);
       const feed = page.getByRole('list', { name: /feed$/ });
-      await feed.getByText('Hello Ada').waitFor({ timeout: 20_000 });
+      // The Markdown is rendered as elements; its raw HTML is dropped, not run.
+      await feed.locator('strong', { hasText: 'Ada' }).waitFor({ timeout: 20_000 });
+      expect(await feed.locator('img').count()).toBe(0);
       await screenshot(page, 'user-feed');
       await page.getByRole('button', { name: 'Mark all read' }).click();
       await waitFor(async () => {

@@ -1,3 +1,4 @@
+import Markdown from 'react-markdown';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -513,11 +514,18 @@ function MessageContent(props: { message: Message }) {
 /** The markdown or body of a feed message as plain text, and its action link. */
 export function FeedContent(props: { content: Record<string, unknown> }) {
   const { content } = props;
-  const body = typeof content.markdown === 'string' ? content.markdown : content.body;
   const actionUrl = typeof content.action_url === 'string' ? content.action_url : '';
   return (
     <>
-      {typeof body === 'string' ? <p className="feed-body">{body}</p> : null}
+      {typeof content.markdown === 'string' ? (
+        // react-markdown builds elements, never inner HTML. skipHtml drops raw HTML, and links
+        // with an unsafe scheme such as javascript: lose their address.
+        <div className="feed-body">
+          <Markdown skipHtml>{content.markdown}</Markdown>
+        </div>
+      ) : typeof content.body === 'string' ? (
+        <p className="feed-body">{content.body}</p>
+      ) : null}
       {actionUrl ? (
         <p className="small">
           Action:{' '}
