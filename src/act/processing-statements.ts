@@ -15,13 +15,25 @@ export type LoadedEventRow = EventRow & { environment: string; disabled_event_ty
 export interface ProcessingStatements {
   loadEvent(tx: Tx, eventId: string): Promise<LoadedEventRow | undefined>;
   insertActionLog(tx: Tx, row: ActionLogRow): Promise<void>;
-  finishEvent(tx: Tx, eventId: string, status: string, processedAt: string | null): Promise<void>;
+  /** Sets the event's status and processing time, and its error: the first failed action's. */
+  finishEvent(
+    tx: Tx,
+    eventId: string,
+    status: string,
+    processedAt: string | null,
+    error: EventError | null,
+  ): Promise<void>;
   savepoint(tx: Tx, name: SavepointName): Promise<void>;
   release(tx: Tx, name: SavepointName): Promise<void>;
   rollbackTo(tx: Tx, name: SavepointName): Promise<void>;
 }
 
 export type SavepointName = 'event_job' | 'action';
+
+export interface EventError {
+  code: string;
+  message: string | null;
+}
 
 export function processingStatements(db: Db): ProcessingStatements {
   const sqlite = sqliteConnectionOf(db);
@@ -61,10 +73,21 @@ class KyselyStatements implements ProcessingStatements {
     await tx.insertInto('action_logs').values(row).execute();
   }
 
-  async finishEvent(tx: Tx, eventId: string, status: string, processedAt: string | null) {
+  async finishEvent(
+    tx: Tx,
+    eventId: string,
+    status: string,
+    processedAt: string | null,
+    error: EventError | null,
+  ) {
     await tx
       .updateTable('events')
-      .set({ status, processed_at: processedAt })
+      .set({
+        status,
+        processed_at: processedAt,
+        error_code: error?.code ?? null,
+        error_message: error?.message ?? null,
+      })
       .where('id', '=', eventId)
       .execute();
   }
@@ -97,7 +120,9 @@ class SqliteStatements implements ProcessingStatements {
     this.insertLog = sqlite.prepare(
       `insert into action_logs (${ACTION_LOG_COLUMNS.join(', ')}) values (${placeholders})`,
     );
-    this.finish = sqlite.prepare('update events set status = ?, processed_at = ? where id = ?');
+    this.finish = sqlite.prepare(
+      'update events set status = ?, processed_at = ?, error_code = ?, error_message = ? where id = ?',
+    );
   }
 
   async loadEvent(_tx: Tx, eventId: string) {
@@ -108,8 +133,14 @@ class SqliteStatements implements ProcessingStatements {
     this.insertLog.run(ACTION_LOG_COLUMNS.map((column) => row[column]));
   }
 
-  async finishEvent(_tx: Tx, eventId: string, status: string, processedAt: string | null) {
-    this.finish.run(status, processedAt, eventId);
+  async finishEvent(
+    _tx: Tx,
+    eventId: string,
+    status: string,
+    processedAt: string | null,
+    error: EventError | null,
+  ) {
+    this.finish.run(status, processedAt, error?.code ?? null, error?.message ?? null, eventId);
   }
 
   async savepoint(_tx: Tx, name: SavepointName) {

@@ -15,7 +15,11 @@ import type { ActionServices } from './action-services.js';
 import { saveActionLog, type ActionLogRow, type ActionStatus } from './action-log.js';
 import { requiredParameters, type ActionType } from './action-types.js';
 import { executeAction, parseParameters } from './execute-action.js';
-import { processingStatements, type ProcessingStatements } from './processing-statements.js';
+import {
+  processingStatements,
+  type EventError,
+  type ProcessingStatements,
+} from './processing-statements.js';
 
 export interface ProcessOptions {
   /** 0 for the first processing, then one more for each replay. */
@@ -95,7 +99,7 @@ export class EventProcessor {
     };
 
     if (event.row.event_type === null || event.disabledTypes.has(event.row.event_type)) {
-      await this.finish(tx, eventId, 'skipped');
+      await this.finish(tx, eventId, 'skipped', null);
       log.info(ids, 'event type is switched off; no actions run');
       return { eventId, status: 'skipped', actions: [], retry: false };
     }
@@ -118,7 +122,7 @@ export class EventProcessor {
 
     const retry = actions.some((action) => action.status === 'retrying');
     const status = retry ? 'processing' : eventStatus(actions);
-    await this.finish(tx, eventId, status, !retry);
+    await this.finish(tx, eventId, status, firstActionError(actions), !retry);
     log.debug(
       { ...ids, status, actions: actions.length, retry },
       retry ? 'event processing will be retried' : 'event processed',
@@ -365,8 +369,15 @@ export class EventProcessor {
     return new Map(rows.map((row) => [row.mapping_id ?? '', row]));
   }
 
-  private async finish(tx: Tx, eventId: string, status: EventStatus, done = true): Promise<void> {
-    await this.statements.finishEvent(tx, eventId, status, done ? new Date().toISOString() : null);
+  private async finish(
+    tx: Tx,
+    eventId: string,
+    status: EventStatus,
+    error: EventError | null,
+    done = true,
+  ): Promise<void> {
+    const processedAt = done ? new Date().toISOString() : null;
+    await this.statements.finishEvent(tx, eventId, status, processedAt, error);
   }
 
   /** Wakes local workers for jobs that actions enqueued, such as workflow runs. */
@@ -381,6 +392,21 @@ export interface ActionSummary {
   action_type: string;
   status: ActionStatus;
   error: { code: string; message: string | null } | null;
+}
+
+/**
+ * Returns the error of the first failed action, prefixed with its action type, so the event log
+ * can say why an event failed without opening it. A later successful replay clears it.
+ */
+function firstActionError(actions: ActionSummary[]): EventError | null {
+  // An action skipped for a missing required value has an error and counts as failed.
+  const failed = actions.find(
+    (action) =>
+      action.error !== null && (action.status === 'failed' || action.status === 'skipped'),
+  );
+  if (failed?.error == null) return null;
+  const detail = failed.error.message ?? failed.error.code;
+  return { code: failed.error.code, message: `${failed.action_type}: ${detail}` };
 }
 
 function summarize(row: ActionLogRow): ActionSummary {

@@ -94,6 +94,32 @@ describeEachEngine('dashboard API', (engine) => {
     expect(unknown.status).toBe(404);
   });
 
+  it('shows why an event failed in the log', async () => {
+    const inlet = await startTestInlet(engine);
+    const url = await inlet.createWorkosSource('crm', SECRET, 'development', {
+      default_mappings: false,
+    });
+    const mapping = await inlet.api('POST', `${ENVIRONMENT}/mappings`, {
+      event_type: 'dsync.user.created',
+      action_type: 'users_identify',
+      parameters: { id: 'body.data.no_such_id' },
+    });
+    await deliverFixture(url, 'dsync.user.created', SECRET);
+    const [failed] = await waitForProcessing(inlet, 'crm');
+
+    expect(failed.status).toBe('failed');
+    expect(failed.error.code).toBe('parameter_missing');
+    expect(failed.error.message).toMatch(/^users_identify: /);
+
+    await inlet.api('PATCH', `${ENVIRONMENT}/mappings/${mapping.body.id}`, {
+      parameters: { id: 'body.data.id' },
+    });
+    await inlet.api('POST', `${ENVIRONMENT}/events/${failed.id}/replay`);
+    const replayed = await inlet.api('GET', `${ENVIRONMENT}/events/${failed.id}`);
+    expect(replayed.body.status).toBe('processed');
+    expect(replayed.body.error).toBeNull();
+  });
+
   it('installs only the chosen default mappings', async () => {
     const inlet = await startTestInlet(engine);
     const listed = await inlet.api('GET', '/v1/providers/workos/default-mappings');
