@@ -301,9 +301,7 @@ function Subscribers(props: { collection: string; id: string; environment: strin
         empty={
           <p className="muted">
             No subscribers. A mapping of type <code>objects_subscribe</code> or{' '}
-            <code>
-              POST /v1/objects/{props.collection}/{props.id}/subscriptions
-            </code>{' '}
+            <code>{`POST /v1/objects/${seg(props.collection)}/${seg(props.id)}/subscriptions`}</code>{' '}
             adds users.
           </p>
         }

@@ -455,25 +455,28 @@ function SigningSecretCard(props: { source: Source; view: SourceEnvironment }) {
             />
           )}
         </Field>
-        <Field
-          label="Grace period for the previous secret"
-          hint="How long deliveries signed with the secret you replace are still accepted, while the provider switches over."
-        >
-          {(id, describedBy) => (
-            <select
-              id={id}
-              value={grace}
-              aria-describedby={describedBy}
-              onChange={(event) => setGrace(event.target.value)}
-            >
-              {GRACE_PERIODS.map((item) => (
-                <option key={item.value} value={item.value}>
-                  {item.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        {/* With no secret yet there is nothing to keep accepting, so the choice would confuse. */}
+        {view.signing_secrets.length > 0 ? (
+          <Field
+            label="Grace period for the previous secret"
+            hint="How long deliveries signed with the secret you replace are still accepted, while the provider switches over."
+          >
+            {(id, describedBy) => (
+              <select
+                id={id}
+                value={grace}
+                aria-describedby={describedBy}
+                onChange={(event) => setGrace(event.target.value)}
+              >
+                {GRACE_PERIODS.map((item) => (
+                  <option key={item.value} value={item.value}>
+                    {item.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        ) : null}
         <ErrorMessage error={save.error} />
         {saved ? (
           <div className="notice" role="status">

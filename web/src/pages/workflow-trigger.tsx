@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, seg } from '../api';
 import { ErrorMessage, Field } from '../components/ui';
@@ -54,9 +54,12 @@ export function TriggerForm(props: { workflowKey: string; environment: string; a
   const [idempotencyKey, setIdempotencyKey] = useState('');
   const [fieldErrors, setFieldErrors] = useState<{ recipients?: string; data?: string }>({});
 
+  const resultRef = useRef<HTMLElement>(null);
   const trigger = useMutation({
     mutationFn: (input: TriggerInput) => sendTrigger(props.workflowKey, props.environment, input),
     onSuccess: () => {
+      // On a phone the result is below the long form, out of sight without this.
+      requestAnimationFrame(() => resultRef.current?.scrollIntoView({ block: 'nearest' }));
       void client.invalidateQueries({ queryKey: ['workflow-runs'] });
       void client.invalidateQueries({ queryKey: ['messages'] });
     },
@@ -184,7 +187,12 @@ export function TriggerForm(props: { workflowKey: string; environment: string; a
           {trigger.isPending ? 'Triggering…' : 'Trigger workflow'}
         </button>
       </form>
-      <section className="card" aria-labelledby="trigger-result-title" aria-live="polite">
+      <section
+        className="card"
+        aria-labelledby="trigger-result-title"
+        aria-live="polite"
+        ref={resultRef}
+      >
         <h2 id="trigger-result-title">Result</h2>
         {trigger.data ? (
           <TriggerResult response={trigger.data} workflowKey={props.workflowKey} />
