@@ -106,10 +106,12 @@ export class EventLog {
 
   /**
    * Counts, by source key, the events received at or after `since`, with each source's latest
-   * receive time of any age. Sources without events are absent from the map.
+   * receive time of any age, for every source or only `sourceKey`. Sources without events are
+   * absent from the map.
    */
   async sourceActivity(
     since: string,
+    sourceKey?: string,
   ): Promise<Map<string, { events_24h: number; last_event_at: string | null }>> {
     const recent = await this.db
       .selectFrom('events')
@@ -117,6 +119,7 @@ export class EventLog {
       .innerJoin('sources', 'sources.id', 'env.source_id')
       .select((eb) => ['sources.key', eb.fn.countAll().as('count')])
       .where('events.received_at', '>=', since)
+      .$if(sourceKey !== undefined, (query) => query.where('sources.key', '=', sourceKey!))
       .groupBy('sources.key')
       .execute();
     const latest = await this.db
@@ -124,6 +127,7 @@ export class EventLog {
       .innerJoin('source_environments as env', 'env.id', 'event_types.source_environment_id')
       .innerJoin('sources', 'sources.id', 'env.source_id')
       .select((eb) => ['sources.key', eb.fn.max('event_types.last_received_at').as('last')])
+      .$if(sourceKey !== undefined, (query) => query.where('sources.key', '=', sourceKey!))
       .groupBy('sources.key')
       .execute();
 

@@ -57,8 +57,8 @@ function withActivity<Source extends { key: string }>(source: Source, activity: 
 }
 
 export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<void> {
-  const recentActivity = () =>
-    inlet.eventLog.sourceActivity(new Date(Date.now() - 24 * 3_600_000).toISOString());
+  const recentActivity = (sourceKey?: string) =>
+    inlet.eventLog.sourceActivity(new Date(Date.now() - 24 * 3_600_000).toISOString(), sourceKey);
 
   app.put<{
     Params: { key: string };
@@ -115,7 +115,7 @@ export async function sourceRoutes(app: FastifyInstance, inlet: Inlet): Promise<
     async (request) => {
       const [source, activity] = await Promise.all([
         inlet.sources.get(request.params.key),
-        recentActivity(),
+        recentActivity(request.params.key),
       ]);
       return withActivity(source, activity);
     },

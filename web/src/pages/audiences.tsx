@@ -4,14 +4,8 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, query, seg } from '../api';
 import { EmptyState, ErrorMessage, Field, Loading, PageHeader, Time } from '../components/ui';
 import { useDataEnvironment } from '../environment';
-import {
-  PagedListView,
-  SearchField,
-  tenantPath,
-  useDebouncedValue,
-  usePagedList,
-  userPath,
-} from './data-shared';
+import { useDebouncedValue } from '../hooks';
+import { PagedListView, SearchField, tenantPath, usePagedList, userPath } from './data-shared';
 
 interface AudienceSummary {
   key: string;

@@ -5,7 +5,7 @@ import {
   type InfiniteData,
   type UseInfiniteQueryResult,
 } from '@tanstack/react-query';
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import { api, query, seg, type Page } from '../api';
 import { ErrorMessage, Loading } from '../components/ui';
 
@@ -57,16 +57,6 @@ export const userPath = (id: string) => `/users/${seg(id)}`;
 export const objectPath = (collection: string, id: string) =>
   `/objects/${seg(collection)}/${seg(id)}`;
 export const tenantPath = (id: string) => `/tenants/${seg(id)}`;
-
-/** Returns `value` once it has stopped changing for `delayMs` milliseconds. */
-export function useDebouncedValue<T>(value: T, delayMs = 300): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
 
 export type PagedQuery<T> = UseInfiniteQueryResult<InfiniteData<Page<T>, unknown>>;
 

@@ -13,6 +13,7 @@ import {
   Switch,
   Time,
 } from '../components/ui';
+import { useSeenEventTypes } from './event-types';
 
 /** A recorded event as the event log lists it. */
 export interface EventSummary {
@@ -27,15 +28,6 @@ export interface EventSummary {
   last_delivered_at: string | null;
   processed_at: string | null;
   error: { code: string; message: string | null } | null;
-}
-
-/** An event type seen in a source environment. `sample` is the body of its latest event. */
-export interface SeenEventType {
-  event_type: string;
-  count: number;
-  first_received_at: string;
-  last_received_at: string;
-  sample: unknown;
 }
 
 /** The outcome of replaying one event. */
@@ -325,11 +317,7 @@ export function EventLogPage() {
   const { first, rows, fresh, more, loadMore } = useEventLog(key, environment, filters, live);
   const filtered = Object.keys(filters).length > 0;
 
-  const eventTypes = useQuery({
-    queryKey: ['event-types', key, environment],
-    queryFn: () =>
-      api<{ data: SeenEventType[] }>('GET', `${environmentPath(key, environment)}/event-types`),
-  });
+  const eventTypes = useSeenEventTypes(key, environment);
   const typeOptions = useMemo(() => {
     const names = (eventTypes.data?.data ?? []).map((type) => type.event_type).sort();
     if (filters.event_type && !names.includes(filters.event_type)) names.push(filters.event_type);

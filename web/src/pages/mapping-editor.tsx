@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useDebouncedValue } from '../hooks';
 import { api, ApiError, query, seg, type Page } from '../api';
 import { collectPaths, PathField, type PathSuggestion } from '../components/path-field';
 import { Dialog, ErrorMessage, Field, Loading, Switch } from '../components/ui';
-import { environmentPath, type EventSummary, type SeenEventType } from './events';
+import { useProviderEventTypes, useSeenEventTypes } from './event-types';
+import { environmentPath, type EventSummary } from './events';
 
 /** A mapping as the API returns it: run `action_type` when an event of `event_type` arrives. */
 export interface MappingView {
@@ -29,11 +31,6 @@ interface ActionInfo {
   description: string;
   parameters: string[];
   required: string[];
-}
-
-interface CatalogueEventType {
-  type: string;
-  description: string;
 }
 
 /** One action of a rehearsal: the values a mapping resolves for an event, and its errors. */
@@ -95,25 +92,6 @@ export function summarizeSpec(spec: unknown): string {
     return `find in ${String(spec.find)}${where}${select}`;
   }
   return JSON.stringify(spec);
-}
-
-/** Returns `value` once it has not changed for `delay` milliseconds. */
-function useDebounced<T>(value: T, delay: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return settled;
-}
-
-export function useCatalogue(provider: string) {
-  return useQuery({
-    queryKey: ['provider-event-types', provider],
-    queryFn: () =>
-      api<{ data: CatalogueEventType[] }>('GET', `/v1/providers/${seg(provider)}/event-types`),
-    staleTime: Infinity,
-  });
 }
 
 /** Input mode of one parameter: an event path, a fixed text, or any value spec as JSON. */
@@ -255,7 +233,7 @@ export function MappingEditor(props: {
     queryFn: () => api<{ data: ActionInfo[] }>('GET', '/v1/actions'),
     staleTime: Infinity,
   });
-  const catalogue = useCatalogue(props.provider);
+  const catalogue = useProviderEventTypes(props.provider);
   const action = actions.data?.data.find((candidate) => candidate.action_type === actionType);
   const trimmedType = eventType.trim();
   const catalogueEntry = catalogue.data?.data.find((type) => type.type === trimmedType);
@@ -657,11 +635,8 @@ function useSamples(
   eventType: string,
 ): Samples {
   const envPath = environmentPath(sourceKey, environment);
-  const settledType = useDebounced(eventType, 300);
-  const seen = useQuery({
-    queryKey: ['event-types', sourceKey, environment],
-    queryFn: () => api<{ data: SeenEventType[] }>('GET', `${envPath}/event-types`),
-  });
+  const settledType = useDebouncedValue(eventType, 300);
+  const seen = useSeenEventTypes(sourceKey, environment);
   const recent = useQuery({
     queryKey: ['events', sourceKey, environment, 'recent', settledType],
     queryFn: () =>

@@ -11,14 +11,9 @@ import {
   StatusBadge,
   Switch,
 } from '../components/ui';
+import { useProviderEventTypes } from './event-types';
 import { environmentPath } from './events';
-import {
-  MappingEditor,
-  summarizeSpec,
-  useCatalogue,
-  type Condition,
-  type MappingView,
-} from './mapping-editor';
+import { MappingEditor, summarizeSpec, type Condition, type MappingView } from './mapping-editor';
 import { providerName, useSource } from './sources';
 
 interface ProviderDefault {
@@ -96,7 +91,7 @@ export function MappingsPanel(props: { sourceKey: string; environment: string; p
     queryKey: mappingsKey,
     queryFn: () => api<{ data: MappingView[] }>('GET', base),
   });
-  const catalogue = useCatalogue(provider);
+  const catalogue = useProviderEventTypes(provider);
   const defaults = useQuery({
     queryKey: ['default-mappings', provider],
     queryFn: () =>

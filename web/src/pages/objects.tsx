@@ -4,13 +4,13 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, seg } from '../api';
 import { EmptyState, ErrorMessage, JsonView, Loading, PageHeader, Time } from '../components/ui';
 import { useDataEnvironment } from '../environment';
+import { useDebouncedValue } from '../hooks';
 import {
   DeleteButton,
   objectPath,
   PagedListView,
   SearchField,
   Text,
-  useDebouncedValue,
   usePagedList,
   userPath,
   type ObjectRecord,

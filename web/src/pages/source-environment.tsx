@@ -15,7 +15,8 @@ import {
 import { environmentPath } from './events';
 import { MappingsPanel } from './mappings';
 import { ActivityTab, useStats } from './source-activity';
-import { EventTypesTab, useProviderEventTypes } from './source-event-types';
+import { seenEventTypesKey, useProviderEventTypes } from './event-types';
+import { EventTypesTab } from './source-event-types';
 import { environmentPage, storeEnvironment } from './source-shared';
 import { providerName, useSource, type Source, type SourceEnvironment } from './sources';
 
@@ -523,9 +524,7 @@ function TestEventCard(props: { source: Source; view: SourceEnvironment }) {
         queryKey: ['source-latest-event', source.key, view.environment],
       });
       void client.invalidateQueries({ queryKey: ['source-stats', source.key, view.environment] });
-      void client.invalidateQueries({
-        queryKey: ['seen-event-types', source.key, view.environment],
-      });
+      void client.invalidateQueries({ queryKey: seenEventTypesKey(source.key, view.environment) });
     },
   });
   const sent = send.data;

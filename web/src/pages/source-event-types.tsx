@@ -1,6 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, seg } from '../api';
+import { api } from '../api';
 import {
   EmptyState,
   ErrorMessage,
@@ -10,30 +10,15 @@ import {
   Switch,
   Time,
 } from '../components/ui';
+import {
+  useProviderEventTypes,
+  useSeenEventTypes,
+  type CatalogueEventType,
+  type SeenEventType,
+} from './event-types';
 import { environmentPath } from './events';
 import { storeEnvironment } from './source-shared';
 import { providerName, sourceQueryKey, type Source, type SourceEnvironment } from './sources';
-
-interface CatalogueEventType {
-  type: string;
-  description: string;
-}
-
-interface SeenEventType {
-  event_type: string;
-  count: number;
-  first_received_at: string;
-  last_received_at: string;
-}
-
-export function useProviderEventTypes(provider: string) {
-  return useQuery({
-    queryKey: ['provider-event-types', provider],
-    queryFn: () =>
-      api<{ data: CatalogueEventType[] }>('GET', `/v1/providers/${seg(provider)}/event-types`),
-    staleTime: Infinity,
-  });
-}
 
 type EventTypeFilter = 'all' | 'received' | 'disabled';
 
@@ -50,10 +35,7 @@ export function EventTypesTab(props: { source: Source; view: SourceEnvironment }
   const client = useQueryClient();
   const path = environmentPath(source.key, view.environment);
   const catalogue = useProviderEventTypes(source.provider);
-  const seen = useQuery({
-    queryKey: ['seen-event-types', source.key, view.environment],
-    queryFn: () => api<{ data: SeenEventType[] }>('GET', `${path}/event-types`),
-  });
+  const seen = useSeenEventTypes(source.key, view.environment);
   const [search, setSearch] = useState('');
   const [show, setShow] = useState<EventTypeFilter>('all');
 

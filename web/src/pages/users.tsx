@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, query, seg, type Page } from '../api';
 import { EmptyState, ErrorMessage, JsonView, Loading, PageHeader, Time } from '../components/ui';
 import { useDataEnvironment } from '../environment';
+import { useDebouncedValue } from '../hooks';
 import { PreferencesSection } from './data-preferences';
 import {
   DeleteButton,
@@ -10,7 +11,6 @@ import {
   PagedListView,
   SearchField,
   Text,
-  useDebouncedValue,
   usePagedList,
   userPath,
   type SubscriptionRecord,
