@@ -396,7 +396,7 @@ export interface ActionSummary {
 
 /**
  * Returns the error of the first failed action, prefixed with its action type, so the event log
- * can say why an event failed without opening it. A later successful replay clears it.
+ * can show why an event failed without opening it. A later successful replay clears it.
  */
 function firstActionError(actions: ActionSummary[]): EventError | null {
   // An action skipped for a missing required value has an error and counts as failed.

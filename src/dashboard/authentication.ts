@@ -77,17 +77,21 @@ export function rejectBlocked(request: FastifyRequest, throttle: SignInThrottle)
  * Counts a failed credential check of the client's address. It logs the first failure of a
  * window and the one that blocks the address, so a flood of guesses cannot flood the log.
  */
-export function noteFailure(request: FastifyRequest, throttle: SignInThrottle, what: string): void {
+export function noteFailure(
+  request: FastifyRequest,
+  throttle: SignInThrottle,
+  message: string,
+): void {
   const count = throttle.recordFailure(request.ip);
-  if (count === 1) request.log.warn({ ip: request.ip }, what);
+  if (count === 1) request.log.warn({ ip: request.ip }, message);
   if (count === throttle.maxFailures) {
-    request.log.warn({ ip: request.ip, failures: count }, `${what}; address blocked`);
+    request.log.warn({ ip: request.ip, failures: count }, `${message}; address blocked`);
   }
 }
 
 /** Compares digests, so the comparison takes the same time whatever the lengths. */
-export function equalSecrets(given: string, expected: string): boolean {
-  const left = createHash('sha256').update(given).digest();
+export function equalSecrets(candidate: string, expected: string): boolean {
+  const left = createHash('sha256').update(candidate).digest();
   const right = createHash('sha256').update(expected).digest();
   return timingSafeEqual(left, right);
 }

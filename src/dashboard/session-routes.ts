@@ -20,7 +20,7 @@ const signInBody = z.union([
 
 type SignIn = z.infer<typeof signInBody>;
 
-/** The credentials that may open a session now, in the form SessionStore records them. */
+/** Returns the credentials that may open a session now, in the form SessionStore records. */
 export function currentCredentials(config: Inlet['config'], apiKey: string): string[] {
   const credentials = [apiKeyCredential(apiKey)];
   if (config.dashboardUser !== '' && config.dashboardPassword !== '') {

@@ -44,7 +44,7 @@ export async function registerDashboard(app: FastifyInstance): Promise<boolean> 
 }
 
 /**
- * Answers a GET for a client-side route (such as /sources/crm/development) with the dashboard's
+ * Responds to a GET for a client-side route (such as /sources/crm/development) with the dashboard's
  * page, so a reload or a shared link opens that page. Returns false for anything else.
  */
 export function sendDashboardPage(request: FastifyRequest, reply: FastifyReply): boolean {

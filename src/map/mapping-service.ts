@@ -180,10 +180,10 @@ export class MappingService {
         .where('event_type', '=', eventType)
         .execute();
       const present = new Set(rows.map((row) => row.id));
-      const given = new Set(ids);
+      const requested = new Set(ids);
       if (
-        given.size !== ids.length ||
-        given.size !== present.size ||
+        requested.size !== ids.length ||
+        requested.size !== present.size ||
         ids.some((id) => !present.has(id))
       ) {
         throw new InletError(

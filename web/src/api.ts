@@ -23,7 +23,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Event fired on `window` when the API answers 401, so the app returns to the sign-in form. */
+/** Event fired on `window` when the API returns 401, so the app returns to the sign-in form. */
 export const SIGNED_OUT_EVENT = 'inlet:signed-out';
 
 export interface RequestOptions {

@@ -183,7 +183,7 @@ function useElementWidth(ref: RefObject<HTMLElement | null>, initial: number): n
   return width;
 }
 
-/** The smallest 1, 2 or 5 times a power of ten that is at least `value`, and at least 1. */
+/** Returns the smallest 1, 2 or 5 times a power of ten that is at least `value` and at least 1. */
 function niceMaximum(value: number): number {
   if (value <= 1) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
@@ -198,7 +198,7 @@ function yTicks(max: number): number[] {
   return max % 2 === 0 ? [0, max / 2, max] : [0, max];
 }
 
-/** The hours between x-axis labels, so that the labels do not overlap. */
+/** Returns the hours between x-axis labels, so that the labels do not overlap. */
 function labelStepHours(count: number, bucketSeconds: number, plotWidth: number): number {
   const hoursPerBucket = Math.max(bucketSeconds / 3600, 1);
   const spanHours = count * hoursPerBucket;
@@ -209,7 +209,7 @@ function labelStepHours(count: number, bucketSeconds: number, plotWidth: number)
   );
 }
 
-/** Whether a bucket starting at `date` gets an x-axis label, with labels on local clock hours. */
+/** Returns whether a bucket starting at `date` gets an x-axis label, on local clock hours. */
 function isLabelled(date: Date, stepHours: number): boolean {
   if (stepHours <= 24) return date.getHours() % stepHours === 0;
   const dayNumber = Math.floor((date.getTime() - date.getTimezoneOffset() * 60000) / 86400000);

@@ -14,7 +14,7 @@ export function PageHeader(props: { title: ReactNode; subtitle?: ReactNode; acti
   );
 }
 
-/** What an empty list shows: what is missing and what to do next. */
+/** Renders what an empty list shows: what is missing and what to do next. */
 export function EmptyState(props: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <div className="empty-state" role="status">
@@ -53,7 +53,7 @@ export function ErrorMessage(props: { error: unknown; onRetry?: () => void }) {
   );
 }
 
-/** An on/off switch with a visible label; a button with role "switch" for keyboards and readers. */
+/** Renders an on/off switch: a button with role "switch", so keyboards and screen readers work. */
 export function Switch(props: {
   checked: boolean;
   onChange: (checked: boolean) => void;
@@ -79,7 +79,7 @@ export function Switch(props: {
   );
 }
 
-/** A button that copies `value` to the clipboard and says so for two seconds. */
+/** Renders a button that copies `value` to the clipboard and shows "Copied" for two seconds. */
 export function CopyButton(props: { value: string; label?: string }) {
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
@@ -106,7 +106,7 @@ export function CopyButton(props: { value: string; label?: string }) {
   );
 }
 
-/** A labelled form field; `hint` is shown under the input and linked for screen readers. */
+/** Renders a labelled form field, with `hint` under the input and linked for screen readers. */
 export function Field(props: {
   label: string;
   hint?: ReactNode;
@@ -137,7 +137,7 @@ export function StatusBadge(props: { status: string }) {
   return <span className={`badge status-${props.status}`}>{props.status.replace(/_/g, ' ')}</span>;
 }
 
-/** A time shown relative to now, with the exact ISO time on hover. */
+/** Renders a time relative to now, with the exact local time on hover. */
 export function Time(props: { value: string | null | undefined }) {
   if (!props.value) return <span className="muted">never</span>;
   const date = new Date(props.value);

@@ -1,11 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useState, type FormEvent } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, query, seg } from '../api';
 import { EmptyState, ErrorMessage, Field, Loading, PageHeader, Time } from '../components/ui';
 import { useDataEnvironment } from '../environment';
 import { useDebouncedValue } from '../hooks';
-import { PagedListView, SearchField, tenantPath, usePagedList, userPath } from './data-shared';
+import {
+  OpenByNameForm,
+  PagedListView,
+  SearchField,
+  tenantPath,
+  usePagedList,
+  userPath,
+} from './data-shared';
 
 interface AudienceSummary {
   key: string;
@@ -45,7 +52,7 @@ export function AudiencesPage() {
         title="Audiences"
         subtitle={`Named lists of users in the ${environment} environment, each membership optionally scoped to a tenant.`}
       />
-      <OpenAudienceForm />
+      <OpenByNameForm label="Audience key" button="Open or create audience" pathOf={audiencePath} />
       <div className="toolbar">
         <SearchField
           label="Search audiences"
@@ -91,28 +98,6 @@ export function AudiencesPage() {
         </div>
       )}
     </>
-  );
-}
-
-/** Opens an audience by key; a new key leads to an empty audience that adding a member creates. */
-function OpenAudienceForm() {
-  const navigate = useNavigate();
-  const inputId = useId();
-  const [key, setKey] = useState('');
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (key.trim() !== '') void navigate(audiencePath(key.trim()));
-  };
-  return (
-    <form className="toolbar" onSubmit={submit}>
-      <div className="field">
-        <label htmlFor={inputId}>Audience key</label>
-        <input id={inputId} value={key} onChange={(event) => setKey(event.target.value)} />
-      </div>
-      <button type="submit" className="secondary" disabled={key.trim() === ''}>
-        Open or create audience
-      </button>
-    </form>
   );
 }
 

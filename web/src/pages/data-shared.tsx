@@ -5,7 +5,8 @@ import {
   type InfiniteData,
   type UseInfiniteQueryResult,
 } from '@tanstack/react-query';
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
 import { api, query, seg, type Page } from '../api';
 import { ErrorMessage, Loading } from '../components/ui';
 
@@ -199,4 +200,39 @@ export function Text(props: { value: string | null | undefined }) {
     return <span className="muted">—</span>;
   }
   return <>{props.value}</>;
+}
+
+/**
+ * Renders a form that opens the page of the record named in its one field, such as an audience
+ * key. It works before any list loads, and for names that have no records yet.
+ */
+export function OpenByNameForm(props: {
+  label: string;
+  button: string;
+  pathOf: (name: string) => string;
+}) {
+  const navigate = useNavigate();
+  const inputId = useId();
+  const [name, setName] = useState('');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim() !== '') void navigate(props.pathOf(name.trim()));
+  };
+  return (
+    <form className="toolbar" onSubmit={submit}>
+      <div className="field">
+        <label htmlFor={inputId}>{props.label}</label>
+        <input id={inputId} value={name} onChange={(event) => setName(event.target.value)} />
+      </div>
+      <button type="submit" className="secondary" disabled={name.trim() === ''}>
+        {props.button}
+      </button>
+    </form>
+  );
+}
+
+/** Renders a subscription's properties as one line of JSON, or "none". */
+export function PropertiesCell(props: { properties: Record<string, unknown> }) {
+  if (Object.keys(props.properties).length === 0) return <span className="muted">none</span>;
+  return <code className="inline-json">{JSON.stringify(props.properties)}</code>;
 }

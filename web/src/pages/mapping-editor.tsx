@@ -637,6 +637,7 @@ function useSamples(
   const envPath = environmentPath(sourceKey, environment);
   const settledType = useDebouncedValue(eventType, 300);
   const seen = useSeenEventTypes(sourceKey, environment);
+
   const recent = useQuery({
     queryKey: ['events', sourceKey, environment, 'recent', settledType],
     queryFn: () =>
@@ -646,6 +647,7 @@ function useSamples(
       ),
     enabled: settledType !== '',
   });
+
   const recorded = seen.data?.data.find((type) => type.event_type === settledType)?.sample;
   const latestId = recent.data?.data[0]?.id;
   const latest = useQuery({
@@ -653,6 +655,7 @@ function useSamples(
     queryFn: () => api<{ body: unknown }>('GET', `${envPath}/events/${seg(latestId ?? '')}`),
     enabled: latestId !== undefined && (recorded === null || recorded === undefined),
   });
+
   const stored = recorded ?? latest.data?.body ?? undefined;
   // With nothing received of this type yet, the provider's shipped sample still gives paths.
   const shipped = useQuery({
@@ -670,6 +673,7 @@ function useSamples(
       (recorded === null || recorded === undefined),
     retry: false,
   });
+
   const sample = stored ?? shipped.data?.body ?? undefined;
   return {
     events: settledType === '' ? [] : (recent.data?.data ?? []),

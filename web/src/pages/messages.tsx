@@ -511,7 +511,7 @@ function MessageContent(props: { message: Message }) {
   }
 }
 
-/** The markdown or body of a feed message as plain text, and its action link. */
+/** Renders a feed message's Markdown, or else its plain body, and its action link. */
 export function FeedContent(props: { content: Record<string, unknown> }) {
   const { content } = props;
   const actionUrl = typeof content.action_url === 'string' ? content.action_url : '';

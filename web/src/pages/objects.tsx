@@ -1,5 +1,4 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, ApiError, seg } from '../api';
 import { EmptyState, ErrorMessage, JsonView, Loading, PageHeader, Time } from '../components/ui';
@@ -8,7 +7,9 @@ import { useDebouncedValue } from '../hooks';
 import {
   DeleteButton,
   objectPath,
+  OpenByNameForm,
   PagedListView,
+  PropertiesCell,
   SearchField,
   Text,
   usePagedList,
@@ -43,7 +44,7 @@ export function ObjectsPage() {
         title="Objects"
         subtitle={`Entities of your product that users subscribe to, grouped in collections, in the ${environment} environment.`}
       />
-      <OpenCollectionForm />
+      <OpenByNameForm label="Collection name" button="Open collection" pathOf={collectionPath} />
       {collections.isPending ? (
         <Loading label="Loading collections…" />
       ) : collections.isError ? (
@@ -78,28 +79,6 @@ export function ObjectsPage() {
         </div>
       )}
     </>
-  );
-}
-
-/** Opens a collection by name, which works even before the list of collections loads. */
-function OpenCollectionForm() {
-  const navigate = useNavigate();
-  const inputId = useId();
-  const [name, setName] = useState('');
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (name.trim() !== '') void navigate(collectionPath(name.trim()));
-  };
-  return (
-    <form className="toolbar" onSubmit={submit}>
-      <div className="field">
-        <label htmlFor={inputId}>Collection name</label>
-        <input id={inputId} value={name} onChange={(event) => setName(event.target.value)} />
-      </div>
-      <button type="submit" className="secondary" disabled={name.trim() === ''}>
-        Open collection
-      </button>
-    </form>
   );
 }
 
@@ -324,11 +303,7 @@ function Subscribers(props: { collection: string; id: string; environment: strin
                     </Link>
                   </td>
                   <td>
-                    {Object.keys(subscription.properties).length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      <code className="inline-json">{JSON.stringify(subscription.properties)}</code>
-                    )}
+                    <PropertiesCell properties={subscription.properties} />
                   </td>
                   <td>
                     <Time value={subscription.created_at} />

@@ -9,6 +9,7 @@ import {
   DeleteButton,
   objectPath,
   PagedListView,
+  PropertiesCell,
   SearchField,
   Text,
   usePagedList,
@@ -261,11 +262,7 @@ function Subscriptions(props: { userId: string; environment: string }) {
                     </Link>
                   </td>
                   <td>
-                    {Object.keys(subscription.properties).length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      <code className="inline-json">{JSON.stringify(subscription.properties)}</code>
-                    )}
+                    <PropertiesCell properties={subscription.properties} />
                   </td>
                   <td>
                     <Time value={subscription.created_at} />
